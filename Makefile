@@ -1,0 +1,36 @@
+# swiftpm2 — `make demo` and `make test` are the two commands a new machine needs.
+SWIFT   ?= swift
+PREFIX  ?= /usr/local
+RELEASE_FLAGS = -c release --static-swift-stdlib
+
+.PHONY: all build release deps test demo install bench clean
+
+all: build
+
+# libsystemd comes from pkg-config; install libsystemd-dev through apt when it is missing.
+deps:
+	@scripts/ensure-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+# The end-to-end tests run the real binaries, so build the products before the tests.
+test: build
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+demo: build
+	@scripts/demo.sh .build/debug
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 .build/release/swiftpm2 .build/release/swiftpm2d $(DESTDIR)$(PREFIX)/bin/
+
+bench: release
+	@Benchmarks/run.sh
+
+clean:
+	$(SWIFT) package clean

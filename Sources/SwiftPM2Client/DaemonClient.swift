@@ -1,0 +1,160 @@
+import FoundationEssentials
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import SwiftPM2Core
+
+/// A client of the daemon's control API over its Unix socket: one connection per request.
+public struct DaemonClient: Sendable {
+    public let socketPath: String
+
+    public init(socketPath: String) {
+        self.socketPath = socketPath
+    }
+
+    // MARK: - Typed calls
+
+    public func ping() async throws(ClientError) -> PingResponse {
+        try await call(.GET, "/v1/ping")
+    }
+
+    public func apps(_ selector: String? = nil) async throws(ClientError) -> AppList {
+        try await call(.GET, selector.map { "/v1/apps/\(Self.escape($0))" } ?? "/v1/apps")
+    }
+
+    /// Starts the apps of an ecosystem document (JSON bytes); relative paths resolve against `base`.
+    public func start(document: [UInt8], base: String, env: String?, source: String) async throws(ClientError) -> AppList {
+        var query = "base=\(Self.escape(base))&source=\(Self.escape(source))"
+        if let env { query += "&env=\(Self.escape(env))" }
+        return try await call(.POST, "/v1/apps?\(query)", body: document)
+    }
+
+    /// `stop`, `restart`.
+    public func action(_ action: String, _ selector: String) async throws(ClientError) -> AppList {
+        try await call(.POST, "/v1/apps/\(Self.escape(selector))/\(action)", body: [])
+    }
+
+    public func delete(_ selector: String) async throws(ClientError) -> AppList {
+        try await call(.DELETE, "/v1/apps/\(Self.escape(selector))")
+    }
+
+    public func kill() async throws(ClientError) -> PingResponse {
+        try await call(.POST, "/v1/kill", body: [])
+    }
+
+    /// Log lines of the selected apps; with `follow`, keeps calling `onLine` until cancelled.
+    public func logs(_ selector: String, lines: Int, follow: Bool, onLine: @Sendable (LogLine) -> Void) async throws(ClientError) {
+        let path = "/v1/apps/\(Self.escape(selector))/logs?lines=\(lines)&follow=\(follow)"
+        try await streamLines(.GET, path) { bytes in
+            if let line = try? JSONDecoder().decode(LogLine.self, from: Data(bytes)) { onLine(line) }
+        }
+    }
+
+    /// Supervisor events as they happen, until cancelled.
+    public func events(onEvent: @Sendable (Event) -> Void) async throws(ClientError) {
+        try await streamLines(.GET, "/v1/events") { bytes in
+            if let event = try? JSONDecoder().decode(Event.self, from: Data(bytes)) { onEvent(event) }
+        }
+    }
+
+    // MARK: - HTTP
+
+    /// One request; decodes a 2xx body as `T` and anything else as an ``APIError``.
+    public func call<T: Decodable>(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws(ClientError) -> T {
+        let (status, bytes) = try await raw(method, path, body: body)
+        let decoder = JSONDecoder()
+        guard (200..<300).contains(status) else {
+            if let error = try? decoder.decode(APIError.self, from: Data(bytes)) {
+                throw .api(error, status: status)
+            }
+            throw .badResponse("status \(status): \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+        }
+        do {
+            return try decoder.decode(T.self, from: Data(bytes))
+        } catch {
+            throw .badResponse("\(error)")
+        }
+    }
+
+    /// Status and whole body of one request.
+    public func raw(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws(ClientError) -> (Int, [UInt8]) {
+        var status = 0
+        var collected: [UInt8] = []
+        try await exchange(method, path, body: body, onHead: { status = $0 }, onBody: { collected += $0 })
+        return (status, collected)
+    }
+
+    private func streamLines(_ method: HTTPMethod, _ path: String, onLine: (ArraySlice<UInt8>) -> Void) async throws(ClientError) {
+        var status = 0
+        var pending: [UInt8] = []
+        var errorBody: [UInt8] = []
+        try await exchange(method, path, body: nil, onHead: { status = $0 }, onBody: { chunk in
+            guard (200..<300).contains(status) else { errorBody += chunk; return }
+            pending += chunk
+            while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                onLine(pending[..<nl])
+                pending.removeSubrange(...nl)
+            }
+        })
+        if !(200..<300).contains(status) {
+            if let error = try? JSONDecoder().decode(APIError.self, from: Data(errorBody)) { throw .api(error, status: status) }
+            throw .badResponse("status \(status)")
+        }
+    }
+
+    private func exchange(_ method: HTTPMethod, _ path: String, body: [UInt8]?,
+                          onHead: (Int) -> Void, onBody: ([UInt8]) -> Void) async throws(ClientError) {
+        let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(unixDomainSocketPath: socketPath) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw .daemonUnavailable("cannot connect to the daemon at \(socketPath): \(error)")
+        }
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                var headers = HTTPHeaders()
+                headers.add(name: "Host", value: "localhost")
+                headers.add(name: "Connection", value: "close")
+                if let body {
+                    headers.add(name: "Content-Type", value: "application/json")
+                    headers.add(name: "Content-Length", value: String(body.count))
+                }
+                try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers)))
+                if let body, !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                try await outbound.write(.end(nil))
+                for try await part in inbound {
+                    switch part {
+                    case .head(let head): onHead(Int(head.status.code))
+                    case .body(let buffer): onBody(Array(buffer.readableBytesView))
+                    case .end: return
+                    }
+                }
+            }
+        } catch is CancellationError {
+            return
+        } catch {
+            throw .daemonUnavailable("the daemon closed the connection: \(error)")
+        }
+    }
+
+    /// Percent-encodes a path segment or query value.
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.append(Character(UnicodeScalar(b)))
+            default:
+                out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,113 @@
+/// One app, validated and resolved: what the daemon needs to run it.
+///
+/// Produced from an ecosystem document by ``EcosystemValidator``; every path is absolute,
+/// every duration is in milliseconds, and the selected `env_<name>` is already merged into
+/// ``env``. It is `Codable` so it travels over the control API and into `dump.json` as is.
+public struct AppSpec: Codable, Sendable, Equatable {
+    public var name: String
+    /// Absolute path of the executable (or of the script its ``interpreter`` runs).
+    public var script: String
+    public var args: [String]
+    /// Absolute path of an interpreter that runs ``script``, or `nil` to exec it directly.
+    public var interpreter: String?
+    public var interpreterArgs: [String]
+    /// Absolute working directory.
+    public var cwd: String
+    public var instances: InstanceCount
+    public var execMode: ExecMode
+    public var namespace: String
+    /// Environment added to the daemon's own: `env` merged with `env_<name>`.
+    public var env: [String: String]
+    public var autorestart: Bool
+    public var maxRestarts: Int
+    public var minUptimeMs: Int
+    public var restartDelayMs: Int
+    /// Base of the exponential backoff, or `nil` for a fixed ``restartDelayMs``.
+    public var expBackoffRestartDelayMs: Int?
+    /// A crash within this long of the previous one counts toward ``maxRestarts`` even when the
+    /// run outlasted ``minUptimeMs`` (the rule that catches crash loops that start late).
+    public var crashWindowMs: Int
+    public var killTimeoutMs: Int
+    /// Signal number sent first on stop (default SIGINT, as PM2).
+    public var killSignal: Int32
+    /// Exit codes after which the instance is not restarted.
+    public var stopExitCodes: [Int32]
+    public var waitReady: Bool
+    public var listenTimeoutMs: Int
+    /// Absolute log paths, or `nil` for the daemon's default under `logs/`.
+    public var outFile: String?
+    public var errorFile: String?
+    /// One log file pair for all instances instead of one per instance.
+    public var mergeLogs: Bool
+    /// A moment.js-style format (`YYYY-MM-DD HH:mm:ss Z`) prefixed to every log line.
+    public var logDateFormat: String?
+    /// Name of the variable that carries the instance number (default `SWIFTPM2_INSTANCE`).
+    public var instanceVar: String
+    /// Bytes; enforced by the sampler (monitoring issue).
+    public var maxMemoryRestart: UInt64?
+    public var cronRestart: String?
+    /// Paths to watch, empty when `watch` is off.
+    public var watch: [String]
+    public var ignoreWatch: [String]
+    /// Addresses the daemon binds for cluster mode (`tcp://host:port`, `unix:/path`).
+    public var listen: [String]
+
+    public init(name: String, script: String, cwd: String) {
+        self.name = name
+        self.script = script
+        self.args = []
+        self.interpreter = nil
+        self.interpreterArgs = []
+        self.cwd = cwd
+        self.instances = .count(1)
+        self.execMode = .fork
+        self.namespace = "default"
+        self.env = [:]
+        self.autorestart = true
+        self.maxRestarts = AppSpec.defaultMaxRestarts
+        self.minUptimeMs = 1000
+        self.restartDelayMs = 0
+        self.expBackoffRestartDelayMs = nil
+        self.crashWindowMs = 60_000
+        self.killTimeoutMs = 1600
+        self.killSignal = 2
+        self.stopExitCodes = []
+        self.waitReady = false
+        self.listenTimeoutMs = 3000
+        self.outFile = nil
+        self.errorFile = nil
+        self.mergeLogs = false
+        self.logDateFormat = nil
+        self.instanceVar = "SWIFTPM2_INSTANCE"
+        self.maxMemoryRestart = nil
+        self.cronRestart = nil
+        self.watch = []
+        self.ignoreWatch = []
+        self.listen = []
+    }
+
+    public static let defaultMaxRestarts = 16
+}
+
+/// How many instances to run: a number, all cores, or all cores but some.
+public enum InstanceCount: Codable, Sendable, Equatable {
+    case count(Int)
+    /// `"max"` (or `0`, `-0`): one per core.
+    case max
+    /// A negative number in the file: cores minus this many (at least one).
+    case allBut(Int)
+
+    /// The number of instances on a machine with `cores` cores; never below one.
+    public func resolve(cores: Int) -> Int {
+        switch self {
+        case .count(let n): return Swift.max(1, n)
+        case .max: return Swift.max(1, cores)
+        case .allBut(let n): return Swift.max(1, cores - n)
+        }
+    }
+}
+
+public enum ExecMode: String, Codable, Sendable, Equatable {
+    case fork
+    case cluster
+}

@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Signal names and numbers for `kill_signal`, from the C library's constants.
+enum SignalNames {
+    /// Names without the `SIG` prefix, as `kill -l` prints them.
+    static let byName: [String: Int32] = [
+        "HUP": SIGHUP, "INT": SIGINT, "QUIT": SIGQUIT, "ILL": SIGILL, "TRAP": SIGTRAP,
+        "ABRT": SIGABRT, "IOT": SIGABRT, "BUS": SIGBUS, "FPE": SIGFPE, "KILL": SIGKILL,
+        "USR1": SIGUSR1, "SEGV": SIGSEGV, "USR2": SIGUSR2, "PIPE": SIGPIPE, "ALRM": SIGALRM,
+        "TERM": SIGTERM, "CHLD": SIGCHLD, "CONT": SIGCONT, "STOP": SIGSTOP, "TSTP": SIGTSTP,
+        "TTIN": SIGTTIN, "TTOU": SIGTTOU, "URG": SIGURG, "XCPU": SIGXCPU, "XFSZ": SIGXFSZ,
+        "VTALRM": SIGVTALRM, "PROF": SIGPROF, "WINCH": SIGWINCH, "IO": SIGIO, "POLL": SIGIO,
+        "PWR": SIGPWR, "SYS": SIGSYS,
+    ]
+
+    static let what = "a signal name like \"SIGTERM\" or a number 1...64"
+
+    /// `"SIGTERM"`, `"TERM"`, `"sigterm"` or a number 1...64 → the signal number.
+    static func number(_ value: EcosystemValue) throws(ValueProblem) -> Int32 {
+        switch value {
+        case .string(let text):
+            var name = text.trimmingSpaces.uppercased()
+            if let n = Int32(name), (1...64).contains(n) { return n }
+            if name.hasPrefix("SIG") { name.removeFirst(3) }
+            if let n = byName[name] { return n }
+            throw .expected(what, got: value)
+        default:
+            guard let n = value.integerValue, (1...64).contains(n) else { throw .expected(what, got: value) }
+            return Int32(n)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import CSpawn
+import Glibc
+import Logging
+import NIOCore
+import NIOPosix
+import SwiftPM2Core
+
+/// The whole daemon: home folder, control socket, supervisor, signals; `run()` serves until
+/// `swiftpm2 kill`, SIGTERM or SIGINT, then stops every app and removes its socket.
+public struct Daemon: Sendable {
+    let home: DaemonHome
+    let logger: Logger
+
+    public static let version = Router.version
+
+    public init(home: DaemonHome, logger: Logger) {
+        self.home = home
+        self.logger = logger
+    }
+
+    /// Call first thing in `main`, before any thread exists.
+    public static func prepareProcess() {
+        SignalWaiter.blockShutdownSignals()
+        umask(0o077)
+        // Orphaned grandchildren of instances are re-parented to us and reaped, so that no
+        // zombie stays and a stopped instance's process group really empties.
+        pm2_set_child_subreaper()
+    }
+
+    public func run() async throws {
+        try home.prepare()
+        if let other = runningDaemonPID() {
+            throw DaemonError(message: "another swiftpm2d (pid \(other)) already serves \(home.socketPath)", errno: nil)
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let reaper = ChildReaper()
+        let bus = EventBus()
+        let supervisor = Supervisor(home: home, logger: logger, reaper: reaper, bus: bus, group: group)
+        let notifier = SystemdNotifier()
+        let (shutdownRequests, requestShutdown) = AsyncStream.makeStream(of: Void.self)
+        let router = Router(supervisor: supervisor, bus: bus, home: home, requestShutdown: { requestShutdown.yield() })
+        let server = APIServer(router: router, logger: logger)
+        let listener = try await APIServer.bind(path: home.socketPath, group: group)
+        chmod(home.socketPath, 0o600)
+        home.writePID()
+        signalReadyPipe()
+        notifier.ready(status: "no apps")
+        logger.info("swiftpm2d \(Router.version) serving \(home.socketPath) (pid \(getpid()))")
+
+        await withDiscardingTaskGroup { tasks in
+            tasks.addTask { await supervisor.consumeExits() }
+            tasks.addTask { await server.serve(listener) }
+            tasks.addTask {
+                for await signal in SignalWaiter.stream() {
+                    logger.info("received \(signalName(signal)), shutting down")
+                    requestShutdown.yield()
+                    return
+                }
+            }
+            for await _ in shutdownRequests { break }
+            notifier.stopping()
+            await supervisor.stopEverything()
+            try? await listener.channel.close()
+            bus.finishAll()
+            unlink(home.socketPath)
+            unlink(home.pidPath)
+            tasks.cancelAll()
+        }
+        logger.info("swiftpm2d stopped")
+        try? await group.shutdownGracefully()
+        exit(0)
+    }
+
+    /// The pid of a daemon that answers on our socket, if one does.
+    private func runningDaemonPID() -> pid_t? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let path = Array(home.socketPath.utf8)
+        guard path.count < MemoryLayout.size(ofValue: addr.sun_path) else { return nil }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in path.enumerated() { raw[i] = b }
+        }
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+            }
+        }
+        guard ok else { return nil }
+        let text = readTextFile(home.pidPath) ?? ""
+        return pid_t(text.filter(\.isNumber)) ?? -1
+    }
+
+    /// The CLI that started us waits on a pipe (`SWIFTPM2_READY_FD`) for one byte.
+    private func signalReadyPipe() {
+        guard let text = getenv("SWIFTPM2_READY_FD"), let fd = Int32(String(cString: text)) else { return }
+        var byte: UInt8 = 1
+        _ = write(fd, &byte, 1)
+        close(fd)
+        unsetenv("SWIFTPM2_READY_FD")
+    }
+}

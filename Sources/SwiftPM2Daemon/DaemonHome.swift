@@ -1,0 +1,46 @@
+import Glibc
+import SwiftPM2Core
+
+/// The daemon's folder (`$SWIFTPM2_HOME`, default `~/.swiftpm2`) and the paths inside it.
+public struct DaemonHome: Sendable {
+    public let root: String
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    /// `$SWIFTPM2_HOME`, else `$HOME/.swiftpm2`.
+    public static func fromEnvironment() -> DaemonHome {
+        if let home = getenv("SWIFTPM2_HOME").map({ String(cString: $0) }), !home.isEmpty {
+            return DaemonHome(root: home)
+        }
+        let userHome = getenv("HOME").map { String(cString: $0) } ?? "/root"
+        return DaemonHome(root: userHome + "/.swiftpm2")
+    }
+
+    public var socketPath: String { root + "/daemon.sock" }
+    public var pidPath: String { root + "/daemon.pid" }
+    public var logPath: String { root + "/daemon.log" }
+    public var logsDirectory: String { root + "/logs" }
+
+    /// Creates the folder (0700) and `logs/`, and tightens the mode of a folder that exists.
+    public func prepare() throws(DaemonError) {
+        for dir in [root, logsDirectory] {
+            if mkdir(dir, 0o700) != 0 && errno != EEXIST {
+                throw DaemonError.system("cannot create \(dir)", errno: errno)
+            }
+        }
+        if chmod(root, 0o700) != 0 {
+            throw DaemonError.system("cannot set mode 0700 on \(root)", errno: errno)
+        }
+    }
+
+    /// Writes `daemon.pid`.
+    public func writePID() {
+        let text = "\(getpid())\n"
+        let fd = open(pidPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        _ = text.withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+    }
+}

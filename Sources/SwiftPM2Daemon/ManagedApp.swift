@@ -1,0 +1,55 @@
+import Glibc
+import SwiftPM2Core
+
+/// Names one instance of one app.
+struct InstanceRef: Hashable, Sendable {
+    var appID: Int
+    var index: Int
+}
+
+/// An app as the supervisor holds it.
+struct ManagedApp {
+    let id: Int
+    var spec: AppSpec
+    var instances: [ManagedInstance]
+
+    var isFullyStopped: Bool {
+        instances.allSatisfy { $0.state == .stopped || $0.state == .errored }
+    }
+}
+
+/// One instance as the supervisor holds it: its process, its state, its restart policy.
+struct ManagedInstance {
+    let index: Int
+    var state: InstanceState = .stopped
+    var pid: pid_t?
+    /// Process group of the current (or last) process: the instance leads its own session.
+    var pgid: pid_t?
+    /// Bumped at every spawn and every stop, so that a timer set for an earlier life does nothing.
+    var generation = 0
+    var startedAt: Duration?
+    var startedAtWallMs: Int64?
+    var restarts = 0
+    var policy: RestartPolicy
+    var lastExit: ExitInfo?
+    var message: String?
+    var stopRequested = false
+    var stopDeadline: Duration?
+    var stopWaiters: [CheckedContinuation<Void, Never>] = []
+    var timer: Task<Void, Never>?
+    var logs: LogPaths
+
+    init(index: Int, spec: AppSpec, logs: LogPaths) {
+        self.index = index
+        self.policy = RestartPolicy(settings: RestartSettings(spec: spec))
+        self.logs = logs
+    }
+
+    /// True while a process of this instance may still run.
+    var isActive: Bool {
+        switch state {
+        case .launching, .online, .stopping, .waitingRestart: return true
+        case .stopped, .errored: return false
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import Glibc
+import NIOHTTP1
+import SwiftPM2Core
+
+/// Maps control API requests to supervisor calls. The routes are in docs/api.md.
+struct Router: Sendable {
+    let supervisor: Supervisor
+    let bus: EventBus
+    let home: DaemonHome
+    let requestShutdown: @Sendable () -> Void
+
+    static let version = "0.1.0"
+
+    func handle(method: HTTPMethod, uri: String, body: [UInt8]) async -> APIResponse {
+        let (path, query) = Self.split(uri)
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        do {
+            return try await route(method, parts, query, body)
+        } catch {
+            return .error(error)
+        }
+    }
+
+    private func route(_ method: HTTPMethod, _ p: [String], _ q: [String: String], _ body: [UInt8]) async throws(APIError) -> APIResponse {
+        switch (method, p.count) {
+        case (.GET, 2) where p == ["v1", "ping"]:
+            return .json(await ping())
+        case (_, 2) where p == ["v1", "apps"]:
+            switch method {
+            case .GET: return .json(AppList(apps: try await supervisor.list()))
+            case .POST: return .json(try await start(body, query: q), status: .created)
+            default: throw Self.notAllowed(method, "/v1/apps", "GET, POST")
+            }
+        case (_, 3) where p[0...1] == ["v1", "apps"]:
+            let selector = AppSelector(p[2])
+            switch method {
+            case .GET: return .json(AppList(apps: try await supervisor.list(selector)))
+            case .DELETE: return .json(AppList(apps: try await supervisor.delete(selector)))
+            default: throw Self.notAllowed(method, "/v1/apps/{sel}", "GET, DELETE")
+            }
+        case (_, 4) where p[0...1] == ["v1", "apps"]:
+            let selector = AppSelector(p[2])
+            switch (method, p[3]) {
+            case (.POST, "stop"): return .json(AppList(apps: try await supervisor.stop(selector)))
+            case (.POST, "restart"): return .json(AppList(apps: try await supervisor.restart(selector)))
+            case (.GET, "logs"): return try await logs(selector, query: q)
+            case (_, "stop"), (_, "restart"): throw Self.notAllowed(method, "/v1/apps/{sel}/\(p[3])", "POST")
+            case (_, "logs"): throw Self.notAllowed(method, "/v1/apps/{sel}/logs", "GET")
+            default: break
+            }
+        case (.GET, 2) where p == ["v1", "events"]:
+            return .ndjson(eventStream())
+        case (_, 2) where p == ["v1", "kill"]:
+            guard method == .POST else { throw Self.notAllowed(method, "/v1/kill", "POST") }
+            await supervisor.stopEverything()
+            var response = APIResponse.json(await ping())
+            response.afterWrite = requestShutdown
+            return response
+        default:
+            break
+        }
+        throw APIError(.notFound, "no route \(method.rawValue) /\(p.joined(separator: "/")); see docs/api.md")
+    }
+
+    private func ping() async -> PingResponse {
+        let started = await supervisor.startedWallMs
+        return PingResponse(version: Self.version, pid: getpid(), uptimeMs: Int(wallClockMs() - started), home: home.root)
+    }
+
+    /// `POST /v1/apps?env=NAME&base=/dir`: the body is an ecosystem document (JSON).
+    private func start(_ body: [UInt8], query: [String: String]) async throws(APIError) -> AppList {
+        let source = query["source"] ?? "request body"
+        let base = query["base"] ?? "/"
+        guard base.hasPrefix("/") else {
+            throw APIError(.badRequest, "query parameter `base` must be an absolute folder, got `\(base)`")
+        }
+        let result: EcosystemLoadResult
+        do {
+            let document = try Ecosystem.parse(body, format: .json, source: source)
+            result = try Ecosystem.validate(document, source: source, baseDirectory: base,
+                                            envName: query["env"], probe: SystemExecutableProbe())
+        } catch {
+            throw APIError(.invalidEcosystem, error.description)
+        }
+        var list = try await supervisor.start(result.apps)
+        list.warnings = result.warnings + list.warnings
+        return list
+    }
+
+    private func logs(_ selector: AppSelector, query: [String: String]) async throws(APIError) -> APIResponse {
+        let apps = try await supervisor.list(selector)
+        let count = Int(query["lines"] ?? "") ?? 15
+        let follow = query["follow"] == "true" || query["follow"] == "1"
+        var tails: [(LogTail, app: String, instance: Int?, stream: String)] = []
+        var seen = Set<String>()
+        for app in apps {
+            for inst in app.instances {
+                for (path, stream) in [(inst.outLog, "out"), (inst.errLog, "err")] where seen.insert(path).inserted {
+                    tails.append((LogTail(path: path), app.name, app.spec.mergeLogs ? nil : inst.index, stream))
+                }
+            }
+        }
+        var initial: [[UInt8]] = []
+        for i in tails.indices {
+            for line in tails[i].0.lastLines(count) {
+                initial.append(ndjsonLine(LogLine(app: tails[i].app, instance: tails[i].instance, stream: tails[i].stream, line: line)))
+            }
+        }
+        let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self)
+        for chunk in initial { continuation.yield(chunk) }
+        guard follow else {
+            continuation.finish()
+            return .ndjson(stream)
+        }
+        let task = Task { [tails] in
+            var tails = tails
+            while !Task.isCancelled {
+                for i in tails.indices {
+                    for line in tails[i].0.newLines() {
+                        continuation.yield(ndjsonLine(LogLine(app: tails[i].app, instance: tails[i].instance, stream: tails[i].stream, line: line)))
+                    }
+                }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return .ndjson(stream)
+    }
+
+    private func eventStream() -> AsyncStream<[UInt8]> {
+        let events = bus.subscribe()
+        return AsyncStream { continuation in
+            let task = Task {
+                for await event in events { continuation.yield(ndjsonLine(event)) }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    private static func notAllowed(_ method: HTTPMethod, _ route: String, _ allowed: String) -> APIError {
+        APIError(.methodNotAllowed, "\(method.rawValue) is not allowed on \(route); use \(allowed)")
+    }
+
+    /// Path and decoded query parameters of a request URI.
+    static func split(_ uri: String) -> (String, [String: String]) {
+        guard let q = uri.firstIndex(of: "?") else { return (uri, [:]) }
+        var query: [String: String] = [:]
+        for pair in uri[uri.index(after: q)...].split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            query[percentDecode(kv[0])] = kv.count > 1 ? percentDecode(kv[1]) : ""
+        }
+        return (String(uri[..<q]), query)
+    }
+
+    static func percentDecode(_ s: Substring) -> String {
+        var out: [UInt8] = []
+        var it = Array(s.utf8).makeIterator()
+        while let c = it.next() {
+            if c == UInt8(ascii: "%"), let h = it.next(), let l = it.next(),
+               let v = UInt8(String(decoding: [h, l], as: UTF8.self), radix: 16) {
+                out.append(v)
+            } else if c == UInt8(ascii: "+") {
+                out.append(UInt8(ascii: " "))
+            } else {
+                out.append(c)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,200 @@
+import Glibc
+import SwiftPM2Core
+
+extension Supervisor {
+    /// Starts the apps of a validated document; an app whose name exists and still runs is a
+    /// conflict, one that exists but is stopped is started again with the new spec.
+    ///
+    /// Exec failures are reported here, with the OS error, not found later as a crash loop.
+    public func start(_ specs: [AppSpec]) throws(APIError) -> AppList {
+        for spec in specs {
+            if let existing = app(named: spec.name), !existing.isFullyStopped {
+                throw APIError(.conflict, "app `\(spec.name)` already runs (id \(existing.id)); use `swiftpm2 restart \(spec.name)` to restart it, or `swiftpm2 delete \(spec.name)` first")
+            }
+        }
+        var warnings: [String] = []
+        var started: [Int] = []
+        var failures: [String] = []
+        for spec in specs {
+            warnings += unsupportedWarnings(spec)
+            let id: Int
+            if let existing = app(named: spec.name) {
+                id = existing.id
+                apps[id] = makeApp(id: id, spec: spec)
+            } else {
+                id = nextAppID
+                nextAppID += 1
+                apps[id] = makeApp(id: id, spec: spec)
+                order.append(id)
+            }
+            started.append(id)
+            for index in apps[id]!.instances.indices {
+                if let error = launch(InstanceRef(appID: id, index: index), isRestart: false) {
+                    failures.append("\(spec.name)[\(index)]: \(error)")
+                    break
+                }
+            }
+        }
+        if !failures.isEmpty {
+            throw APIError(.spawnFailed, failures.joined(separator: "; "))
+        }
+        return AppList(apps: started.compactMap { apps[$0].map(info) }, warnings: warnings)
+    }
+
+    func app(named name: String) -> ManagedApp? {
+        order.lazy.compactMap { self.apps[$0] }.first { $0.spec.name == name }
+    }
+
+    private func makeApp(id: Int, spec: AppSpec) -> ManagedApp {
+        let count = spec.instances.resolve(cores: cores)
+        let instances = (0..<count).map { index in
+            ManagedInstance(index: index, spec: spec,
+                            logs: LogPaths.resolve(spec, index: index, instanceCount: count, logsDirectory: home.logsDirectory))
+        }
+        return ManagedApp(id: id, spec: spec, instances: instances)
+    }
+
+    /// Keys this build parses but does not act on yet, so that nobody relies on them unknowingly.
+    private func unsupportedWarnings(_ spec: AppSpec) -> [String] {
+        var w: [String] = []
+        func warn(_ key: String) { w.append("\(spec.name): `\(key)` is accepted but not enforced by this version of swiftpm2d") }
+        if spec.maxMemoryRestart != nil { warn("max_memory_restart") }
+        if spec.cronRestart != nil { warn("cron_restart") }
+        if !spec.watch.isEmpty { warn("watch") }
+        if !spec.listen.isEmpty { warn("listen") }
+        if spec.execMode == .cluster { w.append("\(spec.name): cluster mode is not built yet; the instances run in fork mode") }
+        return w
+    }
+
+    /// Spawns the instance's process; on failure marks it errored and returns the reason.
+    @discardableResult
+    func launch(_ ref: InstanceRef, isRestart: Bool) -> String? {
+        guard var app = apps[ref.appID] else { return "app is gone" }
+        let spec = app.spec
+        var inst = app.instances[ref.index]
+        inst.timer?.cancel()
+        inst.timer = nil
+        inst.stopRequested = false
+        inst.generation += 1
+        do {
+            let pid = try spawnProcess(spec: spec, index: ref.index, logs: inst.logs)
+            inst.pid = pid
+            inst.pgid = pid
+            inst.state = .online
+            inst.startedAt = now
+            inst.startedAtWallMs = wallClockMs()
+            inst.policy.started(at: now)
+            inst.message = nil
+            if isRestart { inst.restarts += 1 }
+            byPID[pid] = ref
+            app.instances[ref.index] = inst
+            apps[ref.appID] = app
+            publish(ref, kind: isRestart ? "restart" : "start", "online")
+            return nil
+        } catch {
+            inst.pid = nil
+            inst.state = .errored
+            inst.message = error.description
+            inst.lastExit = ExitInfo(code: nil, signal: nil, atMs: wallClockMs(), reason: error.description)
+            app.instances[ref.index] = inst
+            apps[ref.appID] = app
+            publish(ref, kind: "errored", error.description)
+            return error.description
+        }
+    }
+
+    /// fork/exec with the worker contract's environment and the instance's log files as 1 and 2.
+    private func spawnProcess(spec: AppSpec, index: Int, logs: LogPaths) throws(DaemonError) -> pid_t {
+        var env = daemonEnvironment()
+        for (k, v) in spec.env { env[k] = v }
+        env["SWIFTPM2_APP"] = spec.name
+        env["SWIFTPM2_INSTANCE"] = String(index)
+        env[spec.instanceVar] = String(index)
+        env["SWIFTPM2_HOME"] = home.root
+
+        let outputs = try logPump.openOutputs(logs, dateFormat: spec.logDateFormat, app: spec.name)
+        defer { outputs.closeParentEnds() }
+        let executable = spec.interpreter ?? spec.script
+        let arguments = spec.interpreter == nil ? spec.args : spec.interpreterArgs + [spec.script] + spec.args
+        let request = SpawnRequest(
+            executable: executable, arguments: arguments, argv0: nil, environment: env, cwd: spec.cwd,
+            stdout: outputs.stdout, stderr: outputs.stderr, stdin: nil, inheritedFDs: [], setListenPID: false)
+        do {
+            let pid = try Spawner.spawn(request)
+            reaper.noteSpawned()
+            return pid
+        } catch {
+            throw DaemonError(message: error.description, errno: nil)
+        }
+    }
+
+    // MARK: - Exits
+
+    /// A child was reaped: finish a stop, or apply the restart policy to a crash.
+    func handleExit(_ exit: ChildExit) {
+        guard let ref = byPID.removeValue(forKey: exit.pid), var app = apps[ref.appID] else {
+            return // an orphaned grandchild we reaped as subreaper, or a failed exec
+        }
+        var inst = app.instances[ref.index]
+        guard inst.pid == exit.pid else { return }
+        let reason = describeExit(code: exit.code, signal: exit.signal, coreDumped: exit.coreDumped)
+        inst.pid = nil
+        inst.lastExit = ExitInfo(code: exit.code, signal: exit.signal, atMs: wallClockMs(), reason: reason)
+        let pgid = inst.pgid ?? exit.pid
+
+        if inst.stopRequested {
+            app.instances[ref.index] = inst
+            apps[ref.appID] = app
+            finishStop(ref, pgid: pgid)
+            return
+        }
+        // The leader crashed: what it left in its group goes with it, so nothing holds its
+        // ports or files when the replacement starts.
+        kill(-pgid, SIGKILL)
+        inst.timer?.cancel()
+        let decision = inst.policy.exited(at: now, code: exit.code, signal: exit.signal)
+        switch decision {
+        case .restart(let delay):
+            inst.state = .waitingRestart
+            inst.message = "\(reason); restarting" + (delay > .zero ? " in \(RestartPolicy.describe(delay))" : "")
+            let generation = inst.generation
+            inst.timer = Task { [weak self] in
+                if delay > .zero { try? await Task.sleep(for: delay) }
+                guard !Task.isCancelled else { return }
+                await self?.restartTimerFired(ref, generation: generation)
+            }
+        case .stop(let why):
+            inst.state = .stopped
+            inst.message = "\(reason); not restarted: \(why)"
+        case .giveUp(let why):
+            inst.state = .errored
+            inst.message = "\(reason); \(why)"
+        }
+        app.instances[ref.index] = inst
+        apps[ref.appID] = app
+        publish(ref, kind: "exit", inst.message ?? reason)
+    }
+
+    private func restartTimerFired(_ ref: InstanceRef, generation: Int) {
+        guard let inst = apps[ref.appID]?.instances[ref.index], inst.generation == generation,
+              inst.state == .waitingRestart else { return }
+        launch(ref, isRestart: true)
+    }
+}
+
+/// The daemon's own environment, which every instance starts from (as systemd and PM2 do).
+func daemonEnvironment() -> [String: String] {
+    var env: [String: String] = [:]
+    var p = environ
+    while let entry = p.pointee {
+        let s = String(cString: entry)
+        if let eq = s.firstIndex(of: "=") {
+            env[String(s[..<eq])] = String(s[s.index(after: eq)...])
+        }
+        p += 1
+    }
+    for key in ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID", "SWIFTPM2_READY_FD"] {
+        env.removeValue(forKey: key)
+    }
+    return env
+}

@@ -1,0 +1,46 @@
+import Glibc
+
+/// Helpers for a Swift app managed by swiftpm2 (or by systemd): readiness and status over
+/// `NOTIFY_SOCKET`, in the sd_notify datagram format. Needs no library of the daemon's.
+public enum Worker {
+    /// The instance number (`SWIFTPM2_INSTANCE`), or nil when not run by swiftpm2.
+    public static var instance: Int? {
+        getenv("SWIFTPM2_INSTANCE").flatMap { Int(String(cString: $0)) }
+    }
+
+    /// Tells the manager the app is ready to serve (`READY=1`). Returns false when no
+    /// manager listens (no `NOTIFY_SOCKET`), which is not an error.
+    @discardableResult
+    public static func ready(status: String? = nil) -> Bool {
+        notify("READY=1" + (status.map { "\nSTATUS=\($0)" } ?? ""))
+    }
+
+    /// A one-line status shown by `swiftpm2 describe` (`STATUS=...`).
+    @discardableResult
+    public static func status(_ text: String) -> Bool {
+        notify("STATUS=\(text)")
+    }
+
+    /// Sends one sd_notify datagram (`KEY=VALUE` lines) to `NOTIFY_SOCKET`.
+    @discardableResult
+    public static func notify(_ state: String) -> Bool {
+        guard let raw = getenv("NOTIFY_SOCKET") else { return false }
+        var path = Array(String(cString: raw).utf8)
+        guard !path.isEmpty else { return false }
+        if path[0] == UInt8(ascii: "@") { path[0] = 0 } // abstract namespace
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        guard path.count < MemoryLayout.size(ofValue: addr.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &addr.sun_path) { for (i, b) in path.enumerated() { $0[i] = b } }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + path.count)
+        let sent = state.withCString { text in
+            withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, text, strlen(text), 0, $0, length) }
+            }
+        }
+        return sent >= 0
+    }
+}

@@ -1,0 +1,38 @@
+import Glibc
+import Logging
+import SwiftPM2Daemon
+
+// swiftpm2d: the daemon. Started on demand by the CLI, or by systemd (systemd/swiftpm2d.service).
+// Configuration comes from the environment: SWIFTPM2_HOME (default ~/.swiftpm2) and
+// SWIFTPM2_LOG_LEVEL (trace, debug, info, notice, warning, error; default info).
+
+Daemon.prepareProcess()
+
+let arguments = CommandLine.arguments.dropFirst()
+if arguments.contains("--help") || arguments.contains("-h") {
+    print("""
+    usage: swiftpm2d [--version]
+    The swiftpm2 daemon. It serves the control API on $SWIFTPM2_HOME/daemon.sock
+    (default ~/.swiftpm2) and logs to standard error. The swiftpm2 command starts it
+    when needed; under systemd, use systemd/swiftpm2d.service.
+    """)
+    exit(0)
+}
+if arguments.contains("--version") {
+    print("swiftpm2d \(Daemon.version)")
+    exit(0)
+}
+
+let level = getenv("SWIFTPM2_LOG_LEVEL").flatMap { Logger.Level(rawValue: String(cString: $0)) } ?? .info
+LoggingSystem.bootstrap { label in
+    var handler = StreamLogHandler.standardError(label: label)
+    handler.logLevel = level
+    return handler
+}
+let daemon = Daemon(home: DaemonHome.fromEnvironment(), logger: Logger(label: "swiftpm2d"))
+do {
+    try await daemon.run()
+} catch {
+    Logger(label: "swiftpm2d").critical("cannot start: \(error)")
+    exit(1)
+}

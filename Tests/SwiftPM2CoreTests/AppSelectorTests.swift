@@ -1,0 +1,25 @@
+import Testing
+import SwiftPM2Core
+
+@Suite struct AppSelectorTests {
+    let apps: [(id: Int, name: String, namespace: String)] = [
+        (0, "api", "web"), (1, "worker", "jobs"), (2, "web", "default"), (3, "cron", "jobs"),
+    ]
+
+    @Test func parses() {
+        #expect(AppSelector("all") == .all)
+        #expect(AppSelector("12") == .id(12))
+        #expect(AppSelector("+1") == .named("+1"))
+        #expect(AppSelector("api") == .named("api"))
+    }
+
+    @Test func selects() {
+        #expect(AppSelector("all").select(from: apps) == [0, 1, 2, 3])
+        #expect(AppSelector("2").select(from: apps) == [2])
+        #expect(AppSelector("9").select(from: apps) == [])
+        #expect(AppSelector("jobs").select(from: apps) == [1, 3])
+        // A name wins over a namespace of the same spelling.
+        #expect(AppSelector("web").select(from: apps) == [2])
+        #expect(AppSelector("nothing").select(from: apps) == [])
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `make demo`: runs the examples under a daemon of their own (home in a temporary folder),
+# shows what a user sees, and stops everything it started.
+set -euo pipefail
+BIN="$(cd "${1:-.build/debug}" && pwd)"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+export SWIFTPM2_HOME="$(mktemp -d /tmp/swiftpm2-demo.XXXXXX)"
+pm2() { echo; echo "\$ swiftpm2 $*"; "$BIN/swiftpm2" "$@"; }
+cleanup() { "$BIN/swiftpm2" kill >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+cd "$ROOT/ecosystem-examples"
+
+pm2 validate ecosystem.yaml
+pm2 start ecosystem.json || true     # `broken` fails on purpose: start says why and exits 1
+pm2 ping
+echo; echo "\$ curl http://127.0.0.1:3000/"; curl -s --max-time 5 http://127.0.0.1:3000/ || echo "(web did not answer)"
+echo; echo "-- waiting 4 s: each 'flaky' instance crashes after 3 s and is restarted; 'broken' gives up --"
+sleep 4
+pm2 list
+pm2 describe broken
+pm2 logs flaky --lines 3
+echo; echo "\$ curl --unix-socket \$SWIFTPM2_HOME/daemon.sock http://localhost/v1/apps/web"
+curl -s --unix-socket "$SWIFTPM2_HOME/daemon.sock" http://localhost/v1/apps/web | head -c 400; echo " ..."
+pm2 stop flaky
+pm2 delete all
+pm2 kill
+rm -rf "$SWIFTPM2_HOME"
