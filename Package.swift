@@ -13,15 +13,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // C shims: only what Swift cannot do (fork/exec with a post-fork setup; libsystemd).
         .target(name: "CSpawn"),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
 
         // Pure model: ecosystem files, policies, API types. No sockets, no processes.
-        .target(name: "SwiftPM2Core", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "SwiftPM2Core", dependencies: ["CYAML"]),
 
         .target(
             name: "SwiftPM2Daemon",
@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "SwiftPM2CoreTests", dependencies: ["SwiftPM2Core"]),
         .testTarget(name: "SwiftPM2DaemonTests", dependencies: ["SwiftPM2Daemon"]),
         .testTarget(name: "SwiftPM2ClientTests", dependencies: ["SwiftPM2Client"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SwiftPM2Client", "SwiftPM2Core"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SwiftPM2Client", "SwiftPM2Core", "CSpawn"]),
     ],
     swiftLanguageModes: [.v6]
 )

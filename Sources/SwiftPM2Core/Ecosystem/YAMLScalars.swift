@@ -1,40 +1,42 @@
-import Yams
-
 /// Types YAML scalars by the YAML 1.2 core schema (as js-yaml, which PM2 uses, does).
 enum YAMLScalars {
+    static let strTag = "tag:yaml.org,2002:str"
+    static let intTag = "tag:yaml.org,2002:int"
+    static let floatTag = "tag:yaml.org,2002:float"
+    static let boolTag = "tag:yaml.org,2002:bool"
+    static let nullTag = "tag:yaml.org,2002:null"
+
     /// The value of a scalar node: quoted → string; plain → null, bool, int, float or string;
     /// an explicit `!!str`/`!!int`/`!!float`/`!!bool`/`!!null` tag is obeyed.
-    static func value(of scalar: Node.Scalar, source: String) throws(EcosystemError) -> EcosystemValue {
-        let text = scalar.string
-        let tag = scalar.tag.rawValue
+    static func value(of scalar: YAMLScalar, source: String) throws(EcosystemError) -> EcosystemValue {
+        let text = scalar.text
         func fail(_ what: String) -> EcosystemError {
             EcosystemError(EcosystemIssue(
-                source: source, line: scalar.mark?.line, column: scalar.mark?.column, path: "",
+                source: source, line: scalar.position.line, column: scalar.position.column, path: "",
                 message: "`\(text)` is not \(what)"))
         }
+        guard let tag = scalar.tag else { return plain(text) }
         switch tag {
-        case YAMLReader.plainTag.rawValue, "":
-            return plain(text)
-        case Tag.Name.str.rawValue, "!":
+        case strTag:
             return .string(text)
-        case Tag.Name.int.rawValue:
+        case intTag:
             guard case .int(let i) = plain(text) else { throw fail("an integer") }
             return .int(i)
-        case Tag.Name.float.rawValue:
+        case floatTag:
             switch plain(text) {
             case .int(let i): return .double(Double(i))
             case .double(let d): return .double(d)
             default: throw fail("a number")
             }
-        case Tag.Name.bool.rawValue:
+        case boolTag:
             guard case .bool(let b) = plain(text) else { throw fail("a boolean") }
             return .bool(b)
-        case Tag.Name.null.rawValue:
+        case nullTag:
             guard case .null = plain(text) else { throw fail("null") }
             return .null
         default:
             throw EcosystemError(EcosystemIssue(
-                source: source, line: scalar.mark?.line, column: scalar.mark?.column, path: "",
+                source: source, line: scalar.position.line, column: scalar.position.column, path: "",
                 message: "unsupported YAML tag `\(tag)`", hint: "remove the tag or quote the value"))
         }
     }
