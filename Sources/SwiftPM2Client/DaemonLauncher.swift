@@ -97,6 +97,12 @@ public struct DaemonLauncher: Sendable {
         }
         var status: Int32 = 0
         _ = waitpid(pid, &status, WNOHANG)
+        // Another command may have started a daemon for this home at the same moment: ours
+        // then stops at the lock, and the winner serves soon.
+        while ContinuousClock.now < deadline {
+            if isRunning() { return }
+            usleep(5_000)
+        }
         throw .daemonUnavailable("the daemon did not start; the end of \(logPath) says:\n" + tail(of: logPath, lines: 5))
     }
 

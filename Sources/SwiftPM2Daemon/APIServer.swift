@@ -70,7 +70,7 @@ struct APIServer: Sendable {
                     } else {
                         response = await router.handle(method: head.method, uri: head.uri, body: body)
                     }
-                    let keepAlive = head.isKeepAlive && response.stream == nil && !tooLarge && (peer?.isAllowed() ?? false)
+                    let keepAlive = head.isKeepAlive && response.stream == nil && response.afterWrite == nil && !tooLarge && (peer?.isAllowed() ?? false)
                     try await write(response, to: outbound, version: head.version, keepAlive: keepAlive, inbound: &requests)
                     response.afterWrite?()
                     if !keepAlive { return }

@@ -20,8 +20,7 @@ public struct Daemon: Sendable {
 
     /// Call first thing in `main`, before any thread exists.
     public static func prepareProcess() {
-        SignalWaiter.blockShutdownSignals()
-        umask(0o077)
+        SignalWaiter.ignoreDefaultActions()
         // Orphaned grandchildren of instances are re-parented to us and reaped, so that no
         // zombie stays and a stopped instance's process group really empties.
         pm2_set_child_subreaper()
@@ -29,6 +28,7 @@ public struct Daemon: Sendable {
 
     public func run() async throws {
         try home.prepare()
+        try home.lockExclusively()
         if let other = runningDaemonPID() {
             throw DaemonError(message: "another swiftpm2d (pid \(other)) already serves \(home.socketPath)", errno: nil)
         }

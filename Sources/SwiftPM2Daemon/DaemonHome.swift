@@ -35,6 +35,24 @@ public struct DaemonHome: Sendable {
         }
     }
 
+    public var lockPath: String { root + "/daemon.lock" }
+
+    /// Takes `daemon.lock` for the life of the process, so that two daemons started at once
+    /// for the same home never both serve (the second stops here with a clear error).
+    public func lockExclusively() throws(DaemonError) {
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw DaemonError.system("cannot open \(lockPath)", errno: errno) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(fd)
+            if code == EWOULDBLOCK {
+                throw DaemonError(message: "another swiftpm2d holds \(lockPath) and serves \(socketPath)", errno: nil)
+            }
+            throw DaemonError.system("cannot lock \(lockPath)", errno: code)
+        }
+        // Deliberately kept open: the lock lasts as long as this process.
+    }
+
     /// Writes `daemon.pid`.
     public func writePID() {
         let text = "\(getpid())\n"

@@ -13,7 +13,7 @@ struct Router: Sendable {
 
     func handle(method: HTTPMethod, uri: String, body: [UInt8]) async -> APIResponse {
         let (path, query) = Self.split(uri)
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map { Self.percentDecode($0, plusIsSpace: false) }
         do {
             return try await route(method, parts, query, body)
         } catch {
@@ -154,14 +154,14 @@ struct Router: Sendable {
         return (String(uri[..<q]), query)
     }
 
-    static func percentDecode(_ s: Substring) -> String {
+    static func percentDecode(_ s: Substring, plusIsSpace: Bool = true) -> String {
         var out: [UInt8] = []
         var it = Array(s.utf8).makeIterator()
         while let c = it.next() {
             if c == UInt8(ascii: "%"), let h = it.next(), let l = it.next(),
                let v = UInt8(String(decoding: [h, l], as: UTF8.self), radix: 16) {
                 out.append(v)
-            } else if c == UInt8(ascii: "+") {
+            } else if c == UInt8(ascii: "+") && plusIsSpace {
                 out.append(UInt8(ascii: " "))
             } else {
                 out.append(c)

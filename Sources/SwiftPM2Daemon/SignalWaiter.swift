@@ -1,41 +1,39 @@
+import Dispatch
 import Glibc
 
-/// Turns SIGTERM, SIGINT and SIGHUP into an `AsyncStream` by waiting for them with `sigwait`
-/// on a thread of its own.
+/// Turns SIGTERM, SIGINT and SIGHUP into an `AsyncStream`.
 ///
-/// ``blockShutdownSignals()`` must run before any other thread starts, so that every thread
-/// inherits the mask and only `sigwait` ever receives them. Spawned children get a clean mask.
+/// The signals are set to SIG_IGN so that their default action (death) never runs, and a
+/// Dispatch signal source reports each one — the way swift-service-lifecycle does it. Masking
+/// them instead is not enough: the runtime's main thread runs with an empty mask.
+/// Spawned children get default dispositions and an empty mask back (see CSpawn).
 enum SignalWaiter {
     static let signals: [Int32] = [SIGTERM, SIGINT, SIGHUP]
 
-    static func blockShutdownSignals() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for s in signals { sigaddset(&set, s) }
-        pthread_sigmask(SIG_BLOCK, &set, nil)
+    static func ignoreDefaultActions() {
+        for s in signals { signal(s, SIG_IGN) }
         signal(SIGPIPE, SIG_IGN)
     }
 
     static func stream() -> AsyncStream<Int32> {
         let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
-        let box = Unmanaged.passRetained(ContinuationBox(continuation))
-        var thread = pthread_t()
-        pthread_create(&thread, nil, { raw in
-            let box = Unmanaged<ContinuationBox>.fromOpaque(raw!).takeRetainedValue()
-            var set = sigset_t()
-            sigemptyset(&set)
-            for s in SignalWaiter.signals { sigaddset(&set, s) }
-            while true {
-                var received: Int32 = 0
-                if sigwait(&set, &received) == 0 { box.continuation.yield(received) }
-            }
-        }, box.toOpaque())
-        pthread_detach(thread)
+        let queue = DispatchQueue(label: "swiftpm2d.signals")
+        let sources = signals.map { sig in
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { continuation.yield(sig) }
+            source.resume()
+            return source
+        }
+        let box = SignalSources(sources)
+        continuation.onTermination = { _ in box.cancel() }
         return stream
     }
 }
 
-private final class ContinuationBox: Sendable {
-    let continuation: AsyncStream<Int32>.Continuation
-    init(_ c: AsyncStream<Int32>.Continuation) { continuation = c }
+/// Keeps the signal sources alive for as long as the stream is iterated.
+private final class SignalSources: @unchecked Sendable {
+    // @unchecked: set once at init; DispatchSource.cancel() is thread-safe.
+    private let sources: [any DispatchSourceSignal]
+    init(_ sources: [any DispatchSourceSignal]) { self.sources = sources }
+    func cancel() { sources.forEach { $0.cancel() } }
 }

@@ -61,7 +61,11 @@ extension Supervisor {
         if spec.maxMemoryRestart != nil { warn("max_memory_restart") }
         if spec.cronRestart != nil { warn("cron_restart") }
         if !spec.watch.isEmpty { warn("watch") }
-        if !spec.listen.isEmpty { warn("listen") }
+        if !spec.listen.isEmpty {
+            w.append("\(spec.name): the daemon does not bind `listen`/`port` sockets yet (cluster mode); the app gets PORT and binds it itself")
+        }
+        if spec.waitReady { warn("wait_ready") }
+        if !spec.ignoreWatch.isEmpty && spec.watch.isEmpty { warn("ignore_watch") }
         if spec.execMode == .cluster { w.append("\(spec.name): cluster mode is not built yet; the instances run in fork mode") }
         return w
     }
@@ -111,6 +115,9 @@ extension Supervisor {
         env["SWIFTPM2_INSTANCE"] = String(index)
         env[spec.instanceVar] = String(index)
         env["SWIFTPM2_HOME"] = home.root
+        if env["PORT"] == nil, let port = spec.listen.lazy.compactMap(tcpPort(of:)).first {
+            env["PORT"] = String(port)
+        }
 
         let outputs = try logPump.openOutputs(logs, dateFormat: spec.logDateFormat, app: spec.name)
         defer { outputs.closeParentEnds() }
@@ -180,6 +187,12 @@ extension Supervisor {
               inst.state == .waitingRestart else { return }
         launch(ref, isRestart: true)
     }
+}
+
+/// The port of a `tcp://HOST:PORT` address, or nil.
+func tcpPort(of address: String) -> Int? {
+    guard address.hasPrefix("tcp://"), let colon = address.lastIndex(of: ":") else { return nil }
+    return Int(address[address.index(after: colon)...])
 }
 
 /// The daemon's own environment, which every instance starts from (as systemd and PM2 do).

@@ -35,7 +35,9 @@ func writeStderr(_ text: String) {
 }
 
 /// True when standard output is a terminal (colours, live views).
-var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 && getenv("NO_COLOR") == nil }
+var stdoutIsTerminal: Bool {
+    isatty(STDOUT_FILENO) == 1 && (getenv("NO_COLOR").map { $0.pointee == 0 } ?? true)
+}
 
 /// A client of the daemon, starting it if needed.
 func connect() throws -> DaemonClient {

@@ -23,3 +23,16 @@ import SwiftPM2Core
         #expect(AppSelector("nothing").select(from: apps) == [])
     }
 }
+
+import FoundationEssentials
+
+@Suite struct InstanceCountCodingTests {
+    @Test func encodesAsTheFileWritesIt() throws {
+        let encoded = try JSONEncoder().encode([InstanceCount.count(3), .max, .allBut(1)])
+        #expect(String(decoding: encoded, as: UTF8.self) == #"[3,"max",-1]"#)
+        #expect(try JSONDecoder().decode([InstanceCount].self, from: encoded) == [.count(3), .max, .allBut(1)])
+        #expect(InstanceCount.allBut(1).resolve(cores: 2) == 1)
+        #expect(InstanceCount.allBut(5).resolve(cores: 2) == 1)
+        #expect(InstanceCount.max.resolve(cores: 2) == 2)
+    }
+}

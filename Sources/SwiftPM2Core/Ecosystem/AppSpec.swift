@@ -90,12 +90,34 @@ public struct AppSpec: Codable, Sendable, Equatable {
 }
 
 /// How many instances to run: a number, all cores, or all cores but some.
+///
+/// Encoded as in an ecosystem file: a positive number, `"max"`, or a negative number.
 public enum InstanceCount: Codable, Sendable, Equatable {
     case count(Int)
     /// `"max"` (or `0`, `-0`): one per core.
     case max
     /// A negative number in the file: cores minus this many (at least one).
     case allBut(Int)
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let n = try? container.decode(Int.self) {
+            self = n > 0 ? .count(n) : n == 0 ? .max : .allBut(-n)
+        } else if try container.decode(String.self) == "max" {
+            self = .max
+        } else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected a number or \"max\"")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .count(let n): try container.encode(n)
+        case .max: try container.encode("max")
+        case .allBut(let n): try container.encode(-n)
+        }
+    }
 
     /// The number of instances on a machine with `cores` cores; never below one.
     public func resolve(cores: Int) -> Int {

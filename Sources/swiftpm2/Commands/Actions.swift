@@ -1,5 +1,7 @@
 import ArgumentParser
+import Glibc
 import SwiftPM2Client
+import SwiftPM2Core
 
 /// stop, restart and delete share their shape: a selector in, the table out.
 protocol SelectorAction: AsyncParsableCommand {
@@ -16,19 +18,20 @@ extension SelectorAction {
 
     func run() async throws {
         let client = try connect()
-        let list = try await api { () async throws(ClientError) in try await Self.perform(client, selector) }
-        if json { printJSON(list); return }
-        print(StatusTable(color: stdoutIsTerminal).render(list.apps), terminator: "")
-        guard Self.failsOnErrored else { return }
-        let failed = list.apps.flatMap { app in app.instances.filter { $0.state == .errored }.map { (app.name, $0) } }
-        for (name, inst) in failed {
-            writeStderr("\(name)[\(inst.index)] errored: \(inst.message ?? "unknown reason")\n")
+        var list = try await api { () async throws(ClientError) in try await Self.perform(client, selector) }
+        var failures: [String] = []
+        if Self.failsOnErrored {
+            // restart: watch the new processes briefly, as `start` does.
+            let watched = try await Settle(client: client, selectors: [selector], window: .milliseconds(300)).watch(from: list.apps)
+            list.apps = watched.apps
+            failures = watched.failures
         }
-        if !failed.isEmpty { throw ExitCode(ExitStatus.failed.rawValue) }
+        if json { printJSON(list) } else { print(StatusTable(color: stdoutIsTerminal).render(list.apps), terminator: "") }
+        fflush(nil)
+        for f in failures { writeStderr(f + "\n") }
+        if !failures.isEmpty { throw ExitCode(ExitStatus.failed.rawValue) }
     }
 }
-
-import SwiftPM2Core
 
 struct Stop: SelectorAction {
     static let configuration = CommandConfiguration(abstract: "Stop apps: kill_signal to each process group, SIGKILL after kill_timeout.")

@@ -55,42 +55,15 @@ struct Start: AsyncParsableCommand {
             try await client.start(document: document.value.jsonBytes(), base: base, env: env, source: source)
         }
         for w in started.warnings { writeStderr("warning: \(w)\n") }
-        let list = try await settle(client, names: loaded.apps.map(\.name))
+        let watched = settle == 0
+            ? (apps: started.apps, failures: [])
+            : try await Settle(client: client, selectors: loaded.apps.map(\.name), window: .milliseconds(settle))
+                .watch(from: []) // new apps: every crash counts
+        let list = AppList(apps: watched.apps, warnings: started.warnings)
         if json { printJSON(list) } else { print(StatusTable(color: stdoutIsTerminal).render(list.apps), terminator: "") }
         fflush(nil) // the table before the failure lines on stderr
-        let failed = list.apps.flatMap { app in app.instances.compactMap { failure(app, $0) } }
-        for f in failed { writeStderr(f + "\n") }
-        if !failed.isEmpty { throw ExitCode(ExitStatus.failed.rawValue) }
-    }
-
-    /// Watches the new instances for `settle` ms, so that one that dies at once is reported now.
-    private func settle(_ client: DaemonClient, names: [String]) async throws -> AppList {
-        let deadline = ContinuousClock.now + .milliseconds(settle)
-        while true {
-            var apps: [AppInfo] = []
-            for name in names {
-                apps += try await api { () async throws(ClientError) in try await client.apps(name) }.apps
-            }
-            let launching = apps.contains { $0.instances.contains { $0.state == .launching } }
-            let anyFailed = apps.contains { app in app.instances.contains { failure(app, $0) != nil } }
-            if (!launching && anyFailed) || ContinuousClock.now >= deadline {
-                return AppList(apps: apps)
-            }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-    }
-
-    /// A sentence for an instance that failed or crashed since it started, else nil.
-    private func failure(_ app: AppInfo, _ inst: InstanceInfo) -> String? {
-        let name = "\(app.name)[\(inst.index)]"
-        switch inst.state {
-        case .errored:
-            return "\(name) failed: \(inst.message ?? "unknown reason"); see `swiftpm2 logs \(app.name)`"
-        case .waitingRestart where inst.lastExit != nil:
-            return "\(name) \(inst.lastExit!.reason) right after starting; it will be restarted. See `swiftpm2 logs \(app.name)`"
-        default:
-            return nil
-        }
+        for f in watched.failures { writeStderr(f + "\n") }
+        if !watched.failures.isEmpty { throw ExitCode(ExitStatus.failed.rawValue) }
     }
 
     /// The ecosystem document to send: the file's, or one built for a lone executable.

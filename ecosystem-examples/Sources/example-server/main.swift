@@ -32,6 +32,14 @@ final class Handler: ChannelInboundHandler, Sendable {
     }
 }
 
+// Block SIGINT and SIGTERM before any thread starts, so every thread inherits the mask and
+// the main thread takes them with sigwait below.
+var mask = sigset_t()
+sigemptyset(&mask)
+sigaddset(&mask, SIGINT)
+sigaddset(&mask, SIGTERM)
+pthread_sigmask(SIG_BLOCK, &mask, nil)
+
 let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let channel = try ServerBootstrap(group: group)
     .serverChannelOption(.backlog, value: 256)
@@ -42,14 +50,7 @@ let channel = try ServerBootstrap(group: group)
     .bind(host: "127.0.0.1", port: port).wait()
 say("example-server pid \(getpid()) instance \(instance) listening on 127.0.0.1:\(port)\n")
 
-signal(SIGINT, SIG_IGN)
-signal(SIGTERM, SIG_IGN)
-var mask = sigset_t()
-sigemptyset(&mask)
-sigaddset(&mask, SIGINT)
-sigaddset(&mask, SIGTERM)
 var received: Int32 = 0
-pthread_sigmask(SIG_BLOCK, &mask, nil)
 sigwait(&mask, &received)
 say("example-server pid \(getpid()): stopping on signal \(received)\n")
 try channel.close().wait()
