@@ -14,6 +14,7 @@ public actor Supervisor {
     let reaper: ChildReaper
     let bus: EventBus
     let logPump: TimestampingLogPump
+    let notifier = SystemdNotifier()
     let cores: Int
     private let origin = ContinuousClock.now
     let startedWallMs = wallClockMs()
@@ -55,6 +56,7 @@ public actor Supervisor {
         log[metadataKey: "instance"] = "\(ref.index)"
         if let pid = inst.pid ?? inst.pgid { log[metadataKey: "pid"] = "\(pid)" }
         log.info("\(kind): \(message)")
+        if notifier.isEnabled { notifier.status(summary()) }
     }
 
     // MARK: - Views
