@@ -1,7 +1,10 @@
 # swiftpm2 — `make demo` and `make test` are the two commands a new machine needs.
 SWIFT   ?= swift
 PREFIX  ?= /usr/local
-RELEASE_FLAGS = -c release --static-swift-stdlib
+# Static Swift runtime (half the start-up time); a non-PIE executable needs no start-up
+# relocation of the runtime's metadata (measured: daemon RSS 15.3 -> 14.2 MB, CLI start
+# 3.26 -> 2.78 ms; see docs/benchmarks.md).
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xlinker -no-pie
 
 .PHONY: all build release deps test demo install bench clean
 

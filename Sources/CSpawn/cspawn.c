@@ -183,8 +183,13 @@ int pm2_spawn(const pm2_spawn_attr *attr, pid_t *pid, int *err_errno, int *err_s
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
 
+    // vfork: the child borrows the daemon's memory until it execs, so no page tables are
+    // copied (fork of the daemon was most of the crash-to-replacement time). The child runs
+    // only system calls on its own stack frames and ends in execve or _exit; it writes only
+    // into the per-spawn LISTEN_PID slot. The parent is suspended until then, and the exec
+    // report pipe works as with fork.
     gate_enter();
-    pid_t child = fork();
+    pid_t child = vfork();
     if (child == 0) {
         close(report[0]);
         child_after_fork(attr, report[1]);  // does not return

@@ -40,6 +40,7 @@ extension Supervisor {
             bus.publish(Event(atMs: wallClockMs(), app: app.spec.name, appId: id, instance: nil, pid: nil,
                               kind: "delete", state: nil, message: "deleted"))
         }
+        if notifier.isEnabled { notifier.status(summary()) }
         return gone
     }
 

@@ -15,7 +15,7 @@ public enum Worker {
         notify("READY=1" + (status.map { "\nSTATUS=\($0)" } ?? ""))
     }
 
-    /// A one-line status shown by `swiftpm2 describe` (`STATUS=...`).
+    /// A one-line status for the manager (`STATUS=...`); systemd shows it in `systemctl status`.
     @discardableResult
     public static func status(_ text: String) -> Bool {
         notify("STATUS=\(text)")

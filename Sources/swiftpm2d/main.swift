@@ -2,7 +2,8 @@ import Glibc
 import Logging
 import SwiftPM2Daemon
 
-// swiftpm2d: the daemon. Started on demand by the CLI, or by systemd (systemd/swiftpm2d.service).
+// swiftpm2d: the daemon. Started on demand by the CLI, or in the foreground by a service
+// manager (it speaks sd_notify: READY, STATUS, STOPPING).
 // Configuration comes from the environment: SWIFTPM2_HOME (default ~/.swiftpm2) and
 // SWIFTPM2_LOG_LEVEL (trace, debug, info, notice, warning, error; default info).
 
@@ -14,7 +15,7 @@ if arguments.contains("--help") || arguments.contains("-h") {
     usage: swiftpm2d [--version]
     The swiftpm2 daemon. It serves the control API on $SWIFTPM2_HOME/daemon.sock
     (default ~/.swiftpm2) and logs to standard error. The swiftpm2 command starts it
-    when needed; under systemd, use systemd/swiftpm2d.service.
+    when needed; under systemd, run it in the foreground with Type=notify.
     """)
     exit(0)
 }
