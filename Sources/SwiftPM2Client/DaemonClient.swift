@@ -76,12 +76,9 @@ public struct DaemonClient: Sendable {
         }
     }
 
-    /// Status and whole body of one request.
+    /// Status and whole body of one request (a blocking exchange: quick, no threads).
     public func raw(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws(ClientError) -> (Int, [UInt8]) {
-        var status = 0
-        var collected: [UInt8] = []
-        try await exchange(method, path, body: body, onHead: { status = $0 }, onBody: { collected += $0 })
-        return (status, collected)
+        try BlockingExchange.perform(socketPath: socketPath, method: method, path: path, body: body)
     }
 
     private func streamLines(_ method: HTTPMethod, _ path: String, onLine: (ArraySlice<UInt8>) -> Void) async throws(ClientError) {

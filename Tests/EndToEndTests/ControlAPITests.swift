@@ -57,20 +57,25 @@ struct ControlAPITests {
                 try await client.events { event in seen.withLock { $0.append(event) } }
             }
             defer { listener.cancel() }
-            // The subscription is live once a request made after it is answered; give it
-            // a moment by pinging, then act.
-            _ = try await client.ping()
-            try await Task.sleep(for: .milliseconds(100))
+            // The subscription is live once it carries an event: start probe apps until one
+            // shows up, then act.
+            var deadline = ContinuousClock.now + .seconds(10)
+            var probe = 0
+            while !seen.withLock({ $0.contains { $0.app.hasPrefix("probe") } }), ContinuousClock.now < deadline {
+                probe += 1
+                #expect(try d.cli(["start", "/bin/sleep", "--name", "probe\(probe)", "--settle", "0", "--", "1000"]).status == 0)
+                try await Task.sleep(for: .milliseconds(50))
+            }
             kill(pid, SIGKILL)
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !seen.withLock({ $0.contains { $0.kind == "restart" } }), ContinuousClock.now < deadline {
+            deadline = ContinuousClock.now + .seconds(10)
+            while !seen.withLock({ $0.contains { $0.kind == "restart" && $0.app == "s" } }), ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
             let events = seen.withLock { $0 }
-            let exit = try #require(events.first { $0.kind == "exit" })
+            let exit = try #require(events.first { $0.kind == "exit" && $0.app == "s" })
             #expect(exit.app == "s")
             #expect(exit.message.contains("killed by SIGKILL"))
-            let restart = try #require(events.first { $0.kind == "restart" })
+            let restart = try #require(events.first { $0.kind == "restart" && $0.app == "s" })
             #expect(restart.state == .online)
             #expect(restart.pid != pid)
         }
