@@ -47,9 +47,9 @@ final class TimestampingLogPump: Sendable {
         }
         let format = LogDateFormat(dateFormat)
         do throws(DaemonError) {
-            let outWrite = try pump(into: out, format: format)
+            let outWrite = try pump(into: out, path: logs.out, format: format)
             let errWrite: Int32
-            do throws(DaemonError) { errWrite = try pump(into: err, format: format) } catch { close(outWrite); throw error }
+            do throws(DaemonError) { errWrite = try pump(into: err, path: logs.err, format: format) } catch { close(outWrite); throw error }
             return InstanceOutputs(stdout: outWrite, stderr: errWrite, parentCloses: [outWrite, errWrite])
         } catch {
             close(out)
@@ -65,7 +65,7 @@ final class TimestampingLogPump: Sendable {
     }
 
     /// A pipe whose read end stamps lines into `file` (which it then owns); returns the write end.
-    private func pump(into file: Int32, format: LogDateFormat) throws(DaemonError) -> Int32 {
+    private func pump(into file: Int32, path: String, format: LogDateFormat) throws(DaemonError) -> Int32 {
         var fds: [Int32] = [0, 0]
         guard pm2_pipe_cloexec(&fds) == 0 else { throw DaemonError.system("cannot create a log pipe", errno: errno) }
         _ = pm2_set_pipe_size(fds[1], Self.pipeBytes)
@@ -74,7 +74,7 @@ final class TimestampingLogPump: Sendable {
         NIOPipeBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(LineStamper(file: file, format: format))
+                    try channel.pipeline.syncOperations.addHandler(LineStamper(file: file, path: path, format: format, logger: logger))
                 }
             }
             .takingOwnershipOfDescriptor(input: readEnd)
@@ -92,14 +92,20 @@ final class LineStamper: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
 
     private let file: Int32
+    private let path: String
     private let format: LogDateFormat
+    private let logger: Logger
     private var partial: [UInt8] = []
+    /// Bytes that could not be written (disk full, say): counted and logged, never silent.
+    private var lostBytes = 0
     /// A line longer than this is written in pieces rather than held without bound.
     static let maxLine = 64 * 1024
 
-    init(file: Int32, format: LogDateFormat) {
+    init(file: Int32, path: String, format: LogDateFormat, logger: Logger) {
         self.file = file
+        self.path = path
         self.format = format
+        self.logger = logger
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -149,6 +155,8 @@ final class LineStamper: ChannelInboundHandler, @unchecked Sendable {
             let n = bytes[offset...].withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
+                lostBytes += bytes.count - offset
+                logger.error("cannot write to log \(path): \(String(cString: strerror(errno))); \(lostBytes) bytes lost so far")
                 return
             }
             offset += n
