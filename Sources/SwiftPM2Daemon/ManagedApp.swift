@@ -12,6 +12,8 @@ struct ManagedApp {
     let id: Int
     var spec: AppSpec
     var instances: [ManagedInstance]
+    /// Cluster mode: the sockets the daemon bound for `listen`, held for the app's life.
+    var sockets: [ListenSocket] = []
 
     var isFullyStopped: Bool {
         instances.allSatisfy { $0.state == .stopped || $0.state == .errored }

@@ -12,6 +12,21 @@ extension Supervisor {
                 throw APIError(.conflict, "app `\(spec.name)` already runs (id \(existing.id)); use `swiftpm2 restart \(spec.name)` to restart it, or `swiftpm2 delete \(spec.name)` first")
             }
         }
+        // Cluster mode: bind every app's addresses before anything starts, so that a port in
+        // use fails the whole start cleanly.
+        var bound: [String: [ListenSocket]] = [:]
+        for spec in specs {
+            if let existing = app(named: spec.name) { closeSockets(of: existing.id) }
+            guard spec.execMode == .cluster else { continue }
+            for address in spec.listen {
+                do {
+                    bound[spec.name, default: []].append(try ListenSocket.bind(address))
+                } catch {
+                    bound.values.joined().forEach { $0.close() }
+                    throw APIError(.conflict, "\(spec.name): \(error.description)")
+                }
+            }
+        }
         var warnings: [String] = []
         var started: [Int] = []
         var failures: [String] = []
@@ -27,6 +42,7 @@ extension Supervisor {
                 apps[id] = makeApp(id: id, spec: spec)
                 order.append(id)
             }
+            apps[id]!.sockets = bound[spec.name] ?? []
             started.append(id)
             for index in apps[id]!.instances.indices {
                 if let error = launch(InstanceRef(appID: id, index: index), isRestart: false) {
@@ -39,6 +55,12 @@ extension Supervisor {
             throw APIError(.spawnFailed, failures.joined(separator: "; "))
         }
         return AppList(apps: started.compactMap { apps[$0].map(info) }, warnings: warnings)
+    }
+
+    /// Closes the listening sockets of an app (delete, replacement, shutdown).
+    func closeSockets(of id: Int) {
+        apps[id]?.sockets.forEach { $0.close() }
+        apps[id]?.sockets = []
     }
 
     func app(named name: String) -> ManagedApp? {
@@ -61,12 +83,14 @@ extension Supervisor {
         if spec.maxMemoryRestart != nil { warn("max_memory_restart") }
         if spec.cronRestart != nil { warn("cron_restart") }
         if !spec.watch.isEmpty { warn("watch") }
-        if !spec.listen.isEmpty {
-            w.append("\(spec.name): the daemon does not bind `listen`/`port` sockets yet (cluster mode); the app gets PORT and binds it itself")
+        if !spec.listen.isEmpty && spec.execMode == .fork {
+            w.append("\(spec.name): in fork mode the daemon does not bind `listen`/`port`; the app gets PORT and binds it itself (use exec_mode cluster to share one socket)")
         }
         if spec.waitReady { warn("wait_ready") }
         if !spec.ignoreWatch.isEmpty && spec.watch.isEmpty { warn("ignore_watch") }
-        if spec.execMode == .cluster { w.append("\(spec.name): cluster mode is not built yet; the instances run in fork mode") }
+        if spec.execMode == .cluster && spec.listen.isEmpty {
+            w.append("\(spec.name): cluster mode without `listen` or `port`: the daemon has no socket to share, each instance binds its own")
+        }
         return w
     }
 
@@ -81,7 +105,7 @@ extension Supervisor {
         inst.stopRequested = false
         inst.generation += 1
         do {
-            let pid = try spawnProcess(spec: spec, index: ref.index, logs: inst.logs)
+            let pid = try spawnProcess(spec: spec, index: ref.index, logs: inst.logs, sockets: app.sockets)
             inst.pid = pid
             inst.pgid = pid
             inst.state = .online
@@ -108,13 +132,18 @@ extension Supervisor {
     }
 
     /// fork/exec with the worker contract's environment and the instance's log files as 1 and 2.
-    private func spawnProcess(spec: AppSpec, index: Int, logs: LogPaths) throws(DaemonError) -> pid_t {
+    private func spawnProcess(spec: AppSpec, index: Int, logs: LogPaths, sockets: [ListenSocket]) throws(DaemonError) -> pid_t {
         var env = daemonEnvironment()
         for (k, v) in spec.env { env[k] = v }
         env["SWIFTPM2_APP"] = spec.name
         env["SWIFTPM2_INSTANCE"] = String(index)
         env[spec.instanceVar] = String(index)
         env["SWIFTPM2_HOME"] = home.root
+        if !sockets.isEmpty {
+            // systemd's socket activation: fds 3.., LISTEN_PID written by the child itself.
+            env["LISTEN_FDS"] = String(sockets.count)
+            env["LISTEN_FDNAMES"] = sockets.map(\.name).joined(separator: ":")
+        }
         if env["PORT"] == nil, let port = spec.listen.lazy.compactMap(tcpPort(of:)).first {
             env["PORT"] = String(port)
         }
@@ -125,7 +154,8 @@ extension Supervisor {
         let arguments = spec.interpreter == nil ? spec.args : spec.interpreterArgs + [spec.script] + spec.args
         let request = SpawnRequest(
             executable: executable, arguments: arguments, argv0: nil, environment: env, cwd: spec.cwd,
-            stdout: outputs.stdout, stderr: outputs.stderr, stdin: nil, inheritedFDs: [], setListenPID: false)
+            stdout: outputs.stdout, stderr: outputs.stderr, stdin: nil, inheritedFDs: sockets.map(\.fd),
+            setListenPID: !sockets.isEmpty)
         do {
             let pid = try Spawner.spawn(request)
             reaper.noteSpawned()

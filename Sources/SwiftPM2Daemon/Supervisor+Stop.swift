@@ -34,6 +34,7 @@ extension Supervisor {
         await stopAll(ids)
         var gone: [AppInfo] = []
         for id in ids {
+            closeSockets(of: id)
             guard let app = apps.removeValue(forKey: id) else { continue }
             order.removeAll { $0 == id }
             gone.append(info(app))
@@ -47,6 +48,7 @@ extension Supervisor {
     /// Stops everything (daemon shutdown).
     func stopEverything() async {
         await stopAll(order)
+        for id in order { closeSockets(of: id) }
     }
 
     private func stopAll(_ ids: [Int]) async {

@@ -8,6 +8,17 @@ public enum Worker {
         getenv("SWIFTPM2_INSTANCE").flatMap { Int(String(cString: $0)) }
     }
 
+    /// Listening sockets passed by socket activation (swiftpm2's cluster mode, or systemd):
+    /// fds 3..<3+LISTEN_FDS with their LISTEN_FDNAMES, when LISTEN_PID is this process.
+    /// Empty when none were passed. Works the same under plain systemd socket activation.
+    public static func inheritedListeners() -> [(fd: Int32, name: String)] {
+        guard let pidText = getenv("LISTEN_PID").map({ String(cString: $0) }),
+              pid_t(pidText) == getpid(),
+              let count = getenv("LISTEN_FDS").flatMap({ Int32(String(cString: $0)) }), count > 0 else { return [] }
+        let names = getenv("LISTEN_FDNAMES").map { String(cString: $0).split(separator: ":", omittingEmptySubsequences: false).map(String.init) } ?? []
+        return (0..<count).map { i in (fd: 3 + i, name: Int(i) < names.count ? names[Int(i)] : "unknown") }
+    }
+
     /// Tells the manager the app is ready to serve (`READY=1`). Returns false when no
     /// manager listens (no `NOTIFY_SOCKET`), which is not an error.
     @discardableResult

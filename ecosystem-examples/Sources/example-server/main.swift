@@ -2,6 +2,7 @@ import Glibc
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import SwiftPM2Worker
 
 // A small HTTP server: `/` answers with its pid and instance number, `/work?n=N` burns CPU
 // for N iterations. It listens on $PORT (default 3000) at 127.0.0.1 and stops cleanly on
@@ -41,21 +42,65 @@ sigaddset(&mask, SIGTERM)
 pthread_sigmask(SIG_BLOCK, &mask, nil)
 
 let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-let channel = try ServerBootstrap(group: group)
+let bootstrap = ServerBootstrap(group: group)
     .serverChannelOption(.backlog, value: 256)
     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
     .childChannelInitializer { channel in
         channel.pipeline.configureHTTPServerPipeline().flatMap { channel.pipeline.addHandler(Handler()) }
     }
-    .bind(host: "127.0.0.1", port: port).wait()
-say("example-server pid \(getpid()) instance \(instance) listening on 127.0.0.1:\(port)\n")
+// In cluster mode the daemon passes the listening socket (fd 3, LISTEN_PID/LISTEN_FDS) that
+// every instance shares. Instances then accept with a blocking accept() on a thread of their
+// own: the kernel hands each connection to one waiting process, in turn, so connections
+// spread evenly and no instance is woken for a connection another took (NIO's epoll accept
+// loop would be woken in every instance). Otherwise bind PORT ourselves.
+let inherited = Worker.inheritedListeners().first
+var channel: (any Channel)?
+if let inherited {
+    AcceptLoop.start(listener: inherited.fd) { fd in
+        _ = ClientBootstrap(group: group).channelInitializer { channel in
+            channel.pipeline.configureHTTPServerPipeline().flatMap { channel.pipeline.addHandler(Handler()) }
+        }.withConnectedSocket(fd)
+    }
+} else {
+    channel = try bootstrap.bind(host: "127.0.0.1", port: port).wait()
+}
+say("example-server pid \(getpid()) instance \(instance) " + (inherited.map { "serving inherited socket \($0.name)" } ?? "listening on 127.0.0.1:\(port)") + "\n")
 
 var received: Int32 = 0
 sigwait(&mask, &received)
 say("example-server pid \(getpid()): stopping on signal \(received)\n")
-try channel.close().wait()
+try channel?.close().wait()
 try group.syncShutdownGracefully()
 
 func say(_ text: String) {
     _ = text.withCString { write(1, $0, strlen($0)) }
+}
+
+/// A blocking accept() loop on its own thread, handing each connection to `handle`.
+enum AcceptLoop {
+    final class Box: @unchecked Sendable {
+        // @unchecked: written once before the thread starts, then only read by it.
+        let listener: Int32
+        let handle: @Sendable (Int32) -> Void
+        init(listener: Int32, handle: @escaping @Sendable (Int32) -> Void) {
+            self.listener = listener
+            self.handle = handle
+        }
+    }
+
+    static func start(listener: Int32, handle: @escaping @Sendable (Int32) -> Void) {
+        let box = Unmanaged.passRetained(Box(listener: listener, handle: handle)).toOpaque()
+        var thread = pthread_t()
+        pthread_create(&thread, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            while true {
+                let fd = accept(box.listener, nil, nil)
+                if fd >= 0 {
+                    _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                    box.handle(fd)
+                } else if errno != EINTR && errno != ECONNABORTED { usleep(10_000) }
+            }
+        }, box)
+        pthread_detach(thread)
+    }
 }

@@ -1,0 +1,140 @@
+import Foundation
+import SwiftPM2Client
+import SwiftPM2Core
+import Synchronization
+import Testing
+
+/// Cluster mode, first part: the daemon binds `listen`/`port` once and every instance
+/// inherits it by socket activation.
+@Suite(.timeLimit(.minutes(1)))
+struct ClusterTests {
+    @Test func instancesShareOneSocketAndSeeSocketActivation() async throws {
+        try await withTestDaemon { d in
+            let port = freePort()
+            let eco = try d.write("eco.json", """
+            { "apps": [ { "name": "web", "script": "\(d.bin)/example-server", "instances": 2,
+                          "exec_mode": "cluster", "port": \(port) } ] }
+            """)
+            let run = try d.cli(["start", eco])
+            #expect(run.status == 0, "\(run.stderr)")
+            let apps = try await d.waitFor("both online") { $0[0].instances.allSatisfy { $0.state == .online } }
+            let pids = Set(apps[0].instances.compactMap(\.pid))
+            #expect(pids.count == 2)
+            // Connections reach both instances through the one socket.
+            var answered: Set<pid_t> = []
+            let deadline = ContinuousClock.now + .seconds(20)
+            while answered != pids, ContinuousClock.now < deadline {
+                if let body = httpGet(port: port), let pid = body.split(separator: " ").dropFirst().first.flatMap({ pid_t($0) }) {
+                    answered.insert(pid)
+                }
+            }
+            #expect(answered == pids)
+            for pid in pids {
+                let env = try String(contentsOfFile: "/proc/\(pid)/environ", encoding: .utf8).split(separator: "\0")
+                #expect(env.contains("LISTEN_PID=\(pid)"))
+                #expect(env.contains("LISTEN_FDS=1"))
+                #expect(env.contains("LISTEN_FDNAMES=tcp-0.0.0.0-\(port)"))
+                #expect(env.contains("PORT=\(port)"))
+            }
+        }
+    }
+
+    @Test func anInstanceSeesExactlyItsFds() async throws {
+        try await withTestDaemon { d in
+            let port = freePort()
+            let script = try d.write("exec-sleep.sh", "#!/bin/sh\nexec sleep 1000\n", executable: true)
+            let eco = try d.write("eco.json", """
+            { "apps": [ { "name": "s", "script": "\(script)", "exec_mode": "cluster",
+                          "listen": ["tcp://127.0.0.1:\(port)", "unix:\(d.home)/files/s.sock"] } ] }
+            """)
+            #expect(try d.cli(["start", eco]).status == 0)
+            let pid = try #require(try await d.client.apps().apps[0].instances[0].pid)
+            // `exec sleep` keeps the pid: give the exec a moment to happen.
+            let deadline = ContinuousClock.now + .seconds(10)
+            var fds: [String] = []
+            while ContinuousClock.now < deadline {
+                let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
+                if comm.hasPrefix("sleep") {
+                    fds = (try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")).sorted()
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(fds == ["0", "1", "2", "3", "4"])
+            let env = try String(contentsOfFile: "/proc/\(pid)/environ", encoding: .utf8).split(separator: "\0")
+            #expect(env.contains("LISTEN_FDS=2"))
+            #expect(env.contains("LISTEN_PID=\(pid)"))
+            let fd3 = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/3")
+            #expect(fd3.hasPrefix("socket:"))
+        }
+    }
+
+    @Test func aPortInUseIsAClearErrorAtStart() async throws {
+        try await withTestDaemon { d in
+            let port = freePort()
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            addr.sin_port = in_port_t(UInt16(port).bigEndian)
+            let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            try #require(bound == 0 && listen(fd, 8) == 0)
+            let eco = try d.write("eco.json", #"{"apps":[{"name":"web","script":"/bin/sleep","args":["1000"],"exec_mode":"cluster","listen":"tcp://127.0.0.1:\#(port)"}]}"#)
+            let run = try d.cli(["start", eco])
+            #expect(run.status == 1)
+            #expect(run.stderr.contains("cannot listen on tcp://127.0.0.1:\(port): Address already in use"), "\(run.stderr)")
+            #expect(try await d.client.apps().apps.isEmpty)
+        }
+    }
+
+    @Test func sigkillUnderLoadRefusesNoConnection() async throws {
+        try await withTestDaemon { d in
+            let port = freePort()
+            let eco = try d.write("eco.json", """
+            { "apps": [ { "name": "web", "script": "\(d.bin)/example-server", "instances": 2,
+                          "exec_mode": "cluster", "port": \(port) } ] }
+            """)
+            #expect(try d.cli(["start", eco]).status == 0)
+            let apps = try await d.waitFor("online") { $0[0].instances.allSatisfy { $0.state == .online } }
+            let victim = try #require(apps[0].instances[0].pid)
+            let load = LoadRun(port: port, requests: 150)
+            let finished = load.start()
+            let deadline = ContinuousClock.now + .seconds(20)
+            while load.done.load(ordering: .relaxed) < 30, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            kill(victim, SIGKILL)
+            await finished.value
+            #expect(load.done.load(ordering: .relaxed) == 150)
+            #expect(load.failures.load(ordering: .relaxed) == 0)
+            let after = try await d.waitFor("replaced") { $0[0].instances[0].pid != victim && $0[0].instances[0].state == .online }
+            #expect(after[0].instances[0].restarts == 1)
+        }
+    }
+}
+
+/// Sequential GETs (curl, one connection each) on a thread of their own, counting failures.
+final class LoadRun: Sendable {
+    let port: Int
+    let requests: Int
+    let failures = Atomic<Int>(0)
+    let done = Atomic<Int>(0)
+
+    init(port: Int, requests: Int) {
+        self.port = port
+        self.requests = requests
+    }
+
+    func start() -> Task<Void, Never> {
+        Task {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                Thread {
+                    for _ in 0..<self.requests {
+                        if httpGet(port: self.port) == nil { self.failures.add(1, ordering: .relaxed) }
+                        self.done.add(1, ordering: .relaxed)
+                    }
+                    c.resume()
+                }.start()
+            }
+        }
+    }
+}
