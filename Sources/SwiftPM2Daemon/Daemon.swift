@@ -35,7 +35,8 @@ public struct Daemon: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let reaper = ChildReaper()
         let bus = EventBus()
-        let supervisor = Supervisor(home: home, logger: logger, reaper: reaper, bus: bus, group: group)
+        let notify = try NotifySocket(path: home.notifyPath)
+        let supervisor = Supervisor(home: home, logger: logger, reaper: reaper, bus: bus, group: group, notifyPath: notify.path)
         let notifier = SystemdNotifier()
         let (shutdownRequests, requestShutdown) = AsyncStream.makeStream(of: Void.self)
         let router = Router(supervisor: supervisor, bus: bus, home: home, requestShutdown: { requestShutdown.yield() })
@@ -49,6 +50,9 @@ public struct Daemon: Sendable {
 
         await withDiscardingTaskGroup { tasks in
             tasks.addTask { await supervisor.consumeExits() }
+            tasks.addTask {
+                for await message in notify.messages { await supervisor.handleNotify(message) }
+            }
             tasks.addTask { await server.serve(listener) }
             tasks.addTask {
                 for await signal in SignalWaiter.stream() {
@@ -64,6 +68,7 @@ public struct Daemon: Sendable {
             bus.finishAll()
             unlink(home.socketPath)
             unlink(home.pidPath)
+            unlink(home.notifyPath)
             tasks.cancelAll()
         }
         logger.info("swiftpm2d stopped")

@@ -22,6 +22,8 @@ public struct DaemonHome: Sendable {
     public var pidPath: String { root + "/daemon.pid" }
     public var logPath: String { root + "/daemon.log" }
     public var logsDirectory: String { root + "/logs" }
+    /// The `NOTIFY_SOCKET` every instance gets (sd_notify datagrams).
+    public var notifyPath: String { root + "/notify.sock" }
 
     /// Creates the folder (0700) and `logs/`, and tightens the mode of a folder that exists.
     public func prepare() throws(DaemonError) {

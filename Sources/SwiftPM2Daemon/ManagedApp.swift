@@ -40,6 +40,10 @@ struct ManagedInstance {
     var stopWaiters: [CheckedContinuation<Void, Never>] = []
     var timer: Task<Void, Never>?
     var logs: LogPaths
+    /// The last `STATUS=` it sent.
+    var statusText: String?
+    /// Set when the daemon stops it for a failure (never ready): it ends errored, not stopped.
+    var failReason: String?
 
     init(index: Int, spec: AppSpec, logs: LogPaths) {
         self.index = index

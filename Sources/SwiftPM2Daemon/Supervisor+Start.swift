@@ -86,7 +86,6 @@ extension Supervisor {
         if !spec.listen.isEmpty && spec.execMode == .fork {
             w.append("\(spec.name): in fork mode the daemon does not bind `listen`/`port`; the app gets PORT and binds it itself (use exec_mode cluster to share one socket)")
         }
-        if spec.waitReady { warn("wait_ready") }
         if !spec.ignoreWatch.isEmpty && spec.watch.isEmpty { warn("ignore_watch") }
         if spec.execMode == .cluster && spec.listen.isEmpty {
             w.append("\(spec.name): cluster mode without `listen` or `port`: the daemon has no socket to share, each instance binds its own")
@@ -108,7 +107,18 @@ extension Supervisor {
             let pid = try spawnProcess(spec: spec, index: ref.index, logs: inst.logs, sockets: app.sockets)
             inst.pid = pid
             inst.pgid = pid
-            inst.state = .online
+            inst.statusText = nil
+            inst.failReason = nil
+            inst.state = spec.waitReady ? .launching : .online
+            if spec.waitReady {
+                let generation = inst.generation
+                let timeout = Duration.milliseconds(spec.listenTimeoutMs)
+                inst.timer = Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    guard !Task.isCancelled else { return }
+                    await self?.readinessTimedOut(ref, generation: generation)
+                }
+            }
             inst.startedAt = now
             inst.startedAtWallMs = wallClockMs()
             inst.policy.started(at: now)
@@ -117,7 +127,7 @@ extension Supervisor {
             byPID[pid] = ref
             app.instances[ref.index] = inst
             apps[ref.appID] = app
-            publish(ref, kind: isRestart ? "restart" : "start", "online")
+            publish(ref, kind: isRestart ? "restart" : "start", spec.waitReady ? "launching, waiting for READY=1" : "online")
             return nil
         } catch {
             inst.pid = nil
@@ -139,6 +149,7 @@ extension Supervisor {
         env["SWIFTPM2_INSTANCE"] = String(index)
         env[spec.instanceVar] = String(index)
         env["SWIFTPM2_HOME"] = home.root
+        if let notifyPath { env["NOTIFY_SOCKET"] = notifyPath }
         if !sockets.isEmpty {
             // systemd's socket activation: fds 3.., LISTEN_PID written by the child itself.
             env["LISTEN_FDS"] = String(sockets.count)
@@ -210,6 +221,35 @@ extension Supervisor {
         app.instances[ref.index] = inst
         apps[ref.appID] = app
         publish(ref, kind: "exit", inst.message ?? reason)
+    }
+
+    /// An sd_notify datagram from an instance (its main process, or one of its process group).
+    func handleNotify(_ message: NotifyMessage) {
+        var ref = byPID[message.pid]
+        if ref == nil { ref = byPID[getpgid(message.pid)] }
+        guard let ref, var inst = apps[ref.appID]?.instances[ref.index] else { return }
+        if let status = message.fields["STATUS"] { inst.statusText = status }
+        var becameReady = false
+        if message.fields["READY"] == "1", inst.state == .launching {
+            inst.state = .online
+            inst.timer?.cancel()
+            inst.timer = nil
+            becameReady = true
+        }
+        apps[ref.appID]?.instances[ref.index] = inst
+        if becameReady { publish(ref, kind: "ready", "online (READY=1)") }
+    }
+
+    /// `wait_ready` and no READY=1 within `listen_timeout`: the start failed; stop it for good.
+    private func readinessTimedOut(_ ref: InstanceRef, generation: Int) {
+        guard var inst = apps[ref.appID]?.instances[ref.index], inst.generation == generation,
+              inst.state == .launching, let spec = apps[ref.appID]?.spec, let pgid = inst.pgid else { return }
+        inst.failReason = "did not send READY=1 within listen_timeout \(RestartPolicy.describe(.milliseconds(spec.listenTimeoutMs))) (wait_ready is set; see docs/cluster-mode.md)"
+        inst.stopRequested = true
+        inst.state = .stopping
+        apps[ref.appID]?.instances[ref.index] = inst
+        kill(-pgid, SIGKILL)
+        publish(ref, kind: "not-ready", inst.failReason!)
     }
 
     private func restartTimerFired(_ ref: InstanceRef, generation: Int) {

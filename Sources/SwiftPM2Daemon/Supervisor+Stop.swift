@@ -132,8 +132,8 @@ extension Supervisor {
         if let pgid = inst.pgid, processGroupExists(pgid) { kill(-pgid, SIGKILL) }
         inst.timer?.cancel()
         inst.timer = nil
-        inst.state = .stopped
-        inst.message = nil
+        inst.state = inst.failReason == nil ? .stopped : .errored
+        inst.message = inst.failReason
         inst.generation += 1
         let waiters = inst.stopWaiters
         inst.stopWaiters = []

@@ -16,6 +16,8 @@ public actor Supervisor {
     let logPump: TimestampingLogPump
     let notifier = SystemdNotifier()
     let cores: Int
+    /// Given to every instance as `NOTIFY_SOCKET`.
+    let notifyPath: String?
     private let origin = ContinuousClock.now
     let startedWallMs = wallClockMs()
 
@@ -25,7 +27,8 @@ public actor Supervisor {
     var nextAppID = 0
     var byPID: [pid_t: InstanceRef] = [:]
 
-    init(home: DaemonHome, logger: Logger, reaper: ChildReaper, bus: EventBus, group: any EventLoopGroup) {
+    init(home: DaemonHome, logger: Logger, reaper: ChildReaper, bus: EventBus, group: any EventLoopGroup, notifyPath: String?) {
+        self.notifyPath = notifyPath
         self.home = home
         self.logger = logger
         self.reaper = reaper
@@ -69,7 +72,8 @@ public actor Supervisor {
                 unstableRestarts: inst.policy.unstableCrashes, startedAtMs: inst.pid == nil ? nil : inst.startedAtWallMs,
                 uptimeMs: inst.pid == nil ? nil : inst.startedAtWallMs.map { Int(nowWall - $0) },
                 cpuPercent: nil, memoryBytes: inst.pid.flatMap(residentBytes(of:)),
-                lastExit: inst.lastExit, message: inst.message, outLog: inst.logs.out, errLog: inst.logs.err)
+                lastExit: inst.lastExit, message: inst.message, outLog: inst.logs.out, errLog: inst.logs.err,
+                status: inst.statusText)
         }
         return AppInfo(id: app.id, name: app.spec.name, namespace: app.spec.namespace, mode: app.spec.execMode,
                        spec: app.spec, instances: instances)

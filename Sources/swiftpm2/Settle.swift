@@ -7,12 +7,16 @@ struct Settle {
     let client: DaemonClient
     /// Selectors of the apps to watch.
     let selectors: [String]
+    /// How long instances are watched for a crash once none is launching.
     let window: Duration
+    /// How long instances may stay `launching` (waiting for READY=1) at the most.
+    var readinessLimit: Duration = .zero
 
     /// Restart counts when the command's own start was done; more than this is a crash since.
     func watch(from baseline: [AppInfo]) async throws -> (apps: [AppInfo], failures: [String]) {
         let before = Dictionary(baseline.flatMap { app in app.instances.map { ("\(app.id)/\($0.index)", $0.restarts) } }) { a, _ in a }
-        let deadline = ContinuousClock.now + window
+        let hardLimit = ContinuousClock.now + readinessLimit + window
+        var deadline = ContinuousClock.now + window
         while true {
             var apps: [AppInfo] = []
             for selector in selectors {
@@ -22,6 +26,7 @@ struct Settle {
                 app.instances.compactMap { Self.failure(app, $0, restartsBefore: before["\(app.id)/\($0.index)"] ?? 0) }
             }
             let launching = apps.contains { $0.instances.contains { $0.state == .launching } }
+            if launching { deadline = min(hardLimit, ContinuousClock.now + window) }
             if (!launching && !failures.isEmpty) || ContinuousClock.now >= deadline {
                 return (apps, failures)
             }

@@ -138,3 +138,35 @@ final class LoadRun: Sendable {
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct ReadinessTests {
+    @Test func waitReadyHoldsLaunchingUntilReadyAndShowsStatus() async throws {
+        try await withTestDaemon { d in
+            let port = freePort()
+            let eco = try d.write("eco.json", """
+            { "apps": [ { "name": "web", "script": "\(d.bin)/example-server", "instances": 2,
+                          "exec_mode": "cluster", "port": \(port), "wait_ready": true, "listen_timeout": "10s" } ] }
+            """)
+            let run = try d.cli(["start", eco])
+            #expect(run.status == 0, "\(run.stderr)")
+            let apps = try await d.client.apps().apps
+            #expect(apps[0].instances.allSatisfy { $0.state == .online })
+            #expect(apps[0].instances.allSatisfy { $0.status == "serving on tcp-0.0.0.0-\(port)" })
+            let describe = try d.cli(["describe", "web"])
+            #expect(describe.stdout.contains("status     serving on tcp-0.0.0.0-\(port)"))
+        }
+    }
+
+    @Test func anAppThatNeverSignalsFailsWithTheReason() async throws {
+        try await withTestDaemon { d in
+            let eco = try d.write("eco.json", #"{"apps":[{"name":"mute","script":"/bin/sleep","args":["1000"],"wait_ready":true,"listen_timeout":"500ms"}]}"#)
+            let run = try d.cli(["start", eco])
+            #expect(run.status == 1)
+            #expect(run.stderr.contains("mute[0] failed: did not send READY=1 within listen_timeout 500ms"), "\(run.stderr)")
+            let inst = try await d.client.apps().apps[0].instances[0]
+            #expect(inst.state == .errored)
+            #expect(inst.pid == nil)
+        }
+    }
+}

@@ -7,7 +7,7 @@ import Testing
 struct SystemdNotifyTests {
     @Test func readyStatusAndStoppingReachNotifySocket() async throws {
         try await withTestDaemon { d in
-            let path = d.home + "/notify.sock"
+            let path = d.home + "/systemd-notify.sock"
             let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             try #require(fd >= 0)
             defer { close(fd) }

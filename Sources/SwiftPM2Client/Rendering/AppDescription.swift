@@ -31,6 +31,7 @@ public enum AppDescription {
             out += ", \(inst.restarts) restart\(inst.restarts == 1 ? "" : "s")"
             if inst.unstableRestarts > 0 { out += " (\(inst.unstableRestarts) unstable in a row)" }
             out += "\n"
+            if let status = inst.status { out += "    status     \(status)\n" }
             if let mem = inst.memoryBytes { out += "    memory     \(Humanize.bytes(mem))\n" }
             if let exit = inst.lastExit { out += "    last exit  \(exit.reason)\n" }
             if let message = inst.message { out += "    note       \(message)\n" }

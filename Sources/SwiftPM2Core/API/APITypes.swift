@@ -53,10 +53,13 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
     public var message: String?
     public var outLog: String
     public var errLog: String
+    /// The last `STATUS=` the instance sent over `NOTIFY_SOCKET`.
+    public var status: String?
 
     public init(index: Int, pid: Int32?, state: InstanceState, restarts: Int, unstableRestarts: Int,
                 startedAtMs: Int64?, uptimeMs: Int?, cpuPercent: Double?, memoryBytes: UInt64?,
-                lastExit: ExitInfo?, message: String?, outLog: String, errLog: String) {
+                lastExit: ExitInfo?, message: String?, outLog: String, errLog: String, status: String? = nil) {
+        self.status = status
         self.index = index
         self.pid = pid
         self.state = state

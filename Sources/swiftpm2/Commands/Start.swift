@@ -57,13 +57,20 @@ struct Start: AsyncParsableCommand {
         for w in started.warnings { writeStderr("warning: \(w)\n") }
         let watched = settle == 0
             ? (apps: started.apps, failures: [])
-            : try await Settle(client: client, selectors: loaded.apps.map(\.name), window: .milliseconds(settle))
+            : try await Settle(client: client, selectors: loaded.apps.map(\.name), window: .milliseconds(settle),
+                               readinessLimit: .milliseconds(readinessLimit(loaded.apps)))
                 .watch(from: []) // new apps: every crash counts
         let list = AppList(apps: watched.apps, warnings: started.warnings)
         if json { printJSON(list) } else { print(StatusTable(color: stdoutIsTerminal).render(list.apps), terminator: "") }
         fflush(nil) // the table before the failure lines on stderr
         for f in watched.failures { writeStderr(f + "\n") }
         if !watched.failures.isEmpty { throw ExitCode(ExitStatus.failed.rawValue) }
+    }
+
+    /// How long `wait_ready` apps may take to get ready or time out (`listen_timeout` and a
+    /// second more), in milliseconds.
+    private func readinessLimit(_ apps: [AppSpec]) -> Int {
+        apps.filter(\.waitReady).map { $0.listenTimeoutMs + 1000 }.max() ?? 0
     }
 
     /// The ecosystem document to send: the file's, or one built for a lone executable.

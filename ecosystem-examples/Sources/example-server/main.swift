@@ -66,6 +66,7 @@ if let inherited {
 }
 say("example-server pid \(getpid()) instance \(instance) " + (inherited.map { "serving inherited socket \($0.name)" } ?? "listening on 127.0.0.1:\(port)") + "\n")
 
+Worker.ready(status: "serving on " + (inherited?.name ?? "127.0.0.1:\(port)"))
 var received: Int32 = 0
 sigwait(&mask, &received)
 say("example-server pid \(getpid()): stopping on signal \(received)\n")
