@@ -13,11 +13,17 @@ cd "$ROOT/ecosystem-examples"
 pm2 validate ecosystem.yaml
 pm2 start ecosystem.json || true     # `broken` fails on purpose: start says why and exits 1
 pm2 ping
-echo; echo "\$ curl http://127.0.0.1:3000/"; curl -s --max-time 5 http://127.0.0.1:3000/ || echo "(web did not answer)"
+echo; echo "\$ curl http://127.0.0.1:3001/"; curl -s --max-time 5 http://127.0.0.1:3001/ || echo "(web did not answer)"
+
+echo; echo "-- cluster mode: 4 instances share port 3000, bound once by the daemon --"
+pm2 start cluster.json
+echo; echo "\$ for i in 1..8: curl http://127.0.0.1:3000/"
+for i in 1 2 3 4 5 6 7 8; do curl -s --max-time 5 http://127.0.0.1:3000/ || echo "(no answer)"; done
 echo; echo "-- waiting 4 s: each 'flaky' instance crashes after 3 s and is restarted; 'broken' gives up --"
 sleep 4
 pm2 list
 pm2 describe broken
+pm2 describe cluster-web
 pm2 logs flaky --lines 3
 echo; echo "\$ curl --unix-socket \$SWIFTPM2_HOME/daemon.sock http://localhost/v1/apps/web"
 curl -s --unix-socket "$SWIFTPM2_HOME/daemon.sock" http://localhost/v1/apps/web | head -c 400; echo " ..."
