@@ -43,8 +43,9 @@ struct Router: Sendable {
             switch (method, p[3]) {
             case (.POST, "stop"): return .json(AppList(apps: try await supervisor.stop(selector)))
             case (.POST, "restart"): return .json(AppList(apps: try await supervisor.restart(selector)))
+            case (.POST, "reload"): return .json(AppList(apps: try await supervisor.reload(selector)))
             case (.GET, "logs"): return try await logs(selector, query: q)
-            case (_, "stop"), (_, "restart"): throw Self.notAllowed(method, "/v1/apps/{sel}/\(p[3])", "POST")
+            case (_, "stop"), (_, "restart"), (_, "reload"): throw Self.notAllowed(method, "/v1/apps/{sel}/\(p[3])", "POST")
             case (_, "logs"): throw Self.notAllowed(method, "/v1/apps/{sel}/logs", "GET")
             default: break
             }

@@ -142,7 +142,7 @@ extension Supervisor {
     }
 
     /// fork/exec with the worker contract's environment and the instance's log files as 1 and 2.
-    private func spawnProcess(spec: AppSpec, index: Int, logs: LogPaths, sockets: [ListenSocket]) throws(DaemonError) -> pid_t {
+    func spawnProcess(spec: AppSpec, index: Int, logs: LogPaths, sockets: [ListenSocket]) throws(DaemonError) -> pid_t {
         var env = daemonEnvironment()
         for (k, v) in spec.env { env[k] = v }
         env["SWIFTPM2_APP"] = spec.name
@@ -180,6 +180,15 @@ extension Supervisor {
 
     /// A child was reaped: finish a stop, or apply the restart policy to a crash.
     func handleExit(_ exit: ChildExit) {
+        if replacements[exit.pid] != nil {
+            kill(-exit.pid, SIGKILL)
+            finishReplacement(exit.pid, .failed("the replacement " + describeExit(code: exit.code, signal: exit.signal, coreDumped: exit.coreDumped)))
+            return
+        }
+        if retiring[exit.pid] != nil {
+            retired(exit.pid)
+            return
+        }
         guard let ref = byPID.removeValue(forKey: exit.pid), var app = apps[ref.appID] else {
             return // an orphaned grandchild we reaped as subreaper, or a failed exec
         }
@@ -225,6 +234,10 @@ extension Supervisor {
 
     /// An sd_notify datagram from an instance (its main process, or one of its process group).
     func handleNotify(_ message: NotifyMessage) {
+        for pid in [message.pid, getpgid(message.pid)] where replacements[pid] != nil {
+            if message.fields["READY"] == "1" { finishReplacement(pid, .ready) }
+            return
+        }
         var ref = byPID[message.pid]
         if ref == nil { ref = byPID[getpgid(message.pid)] }
         guard let ref, var inst = apps[ref.appID]?.instances[ref.index] else { return }

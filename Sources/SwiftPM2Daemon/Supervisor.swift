@@ -26,6 +26,10 @@ public actor Supervisor {
     var order: [Int] = []
     var nextAppID = 0
     var byPID: [pid_t: InstanceRef] = [:]
+    /// Rolling reload: processes started to take over a slot, until ready or failed.
+    var replacements: [pid_t: Replacement] = [:]
+    /// Rolling reload: processes that handed their slot over and are being stopped.
+    var retiring: [pid_t: Retiring] = [:]
 
     init(home: DaemonHome, logger: Logger, reaper: ChildReaper, bus: EventBus, group: any EventLoopGroup, notifyPath: String?) {
         self.notifyPath = notifyPath

@@ -124,11 +124,16 @@ final class LoadRun: Sendable {
         self.requests = requests
     }
 
+    let stopped = Atomic<Bool>(false)
+
+    /// Ends the run after the request in flight.
+    func stop() { stopped.store(true, ordering: .relaxed) }
+
     func start() -> Task<Void, Never> {
         Task {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 Thread {
-                    for _ in 0..<self.requests {
+                    for _ in 0..<self.requests where !self.stopped.load(ordering: .relaxed) {
                         if httpGet(port: self.port) == nil { self.failures.add(1, ordering: .relaxed) }
                         self.done.add(1, ordering: .relaxed)
                     }
@@ -167,6 +172,65 @@ struct ReadinessTests {
             let inst = try await d.client.apps().apps[0].instances[0]
             #expect(inst.state == .errored)
             #expect(inst.pid == nil)
+        }
+    }
+}
+
+@Suite(.timeLimit(.minutes(2)))
+struct ReloadTests {
+    func startCluster(_ d: TestDaemon, port: Int, instances: Int, listenTimeout: String = "5s", extra: String = "") throws {
+        let eco = try d.write("eco.json", """
+        { "apps": [ { "name": "web", "script": "\(d.bin)/example-server", "instances": \(instances),
+                      "exec_mode": "cluster", "port": \(port), "wait_ready": true, "listen_timeout": "\(listenTimeout)"\(extra) } ] }
+        """)
+        let run = try d.cli(["start", eco])
+        #expect(run.status == 0, "\(run.stderr)")
+    }
+
+    @Test func fiveReloadsUnderLoadFailNoRequest() async throws {
+        try await withTestDaemon { d in
+            let port = freePort()
+            try startCluster(d, port: port, instances: 2)
+            var pids = Set(try await d.client.apps().apps[0].instances.compactMap(\.pid))
+            let load = LoadRun(port: port, requests: 100_000)
+            let finished = load.start()
+            for round in 1...5 {
+                // Each reload runs while requests keep coming: wait for a few more first.
+                let target = load.done.load(ordering: .relaxed) + 10
+                let deadline = ContinuousClock.now + .seconds(20)
+                while load.done.load(ordering: .relaxed) < target, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                let run = try d.cli(["reload", "web"])
+                #expect(run.status == 0, "reload \(round): \(run.stderr)")
+                let now = Set(try await d.client.apps().apps[0].instances.compactMap(\.pid))
+                #expect(now.count == 2 && now.isDisjoint(with: pids), "reload \(round) kept a pid: \(pids) -> \(now)")
+                pids = now
+            }
+            load.stop()
+            await finished.value
+            #expect(load.done.load(ordering: .relaxed) >= 50)
+            #expect(load.failures.load(ordering: .relaxed) == 0)
+            let apps = try await d.client.apps().apps
+            #expect(apps[0].instances.allSatisfy { $0.state == .online && $0.restarts == 5 })
+        }
+    }
+
+    @Test func aReplacementThatNeverGetsReadyIsRolledBack() async throws {
+        try await withTestDaemon { d in
+            let port = freePort()
+            let marker = d.home + "/files/broken-deploy"
+            try startCluster(d, port: port, instances: 2, listenTimeout: "700ms", extra: #", "env": {"FAIL_READY_IF_EXISTS": "\#(marker)"}"#)
+            let before = try await d.client.apps().apps[0].instances.compactMap(\.pid)
+            try d.write("broken-deploy", "")
+            let run = try d.cli(["reload", "web"])
+            #expect(run.status == 1)
+            #expect(run.stderr.contains("did not send READY=1"), "\(run.stderr)")
+            #expect(run.stderr.contains("the old process keeps serving"))
+            let after = try await d.client.apps().apps[0].instances
+            #expect(after.compactMap(\.pid) == before)
+            #expect(after.allSatisfy { $0.state == .online })
+            #expect(httpGet(port: port) != nil)
         }
     }
 }

@@ -50,6 +50,15 @@ struct Restart: SelectorAction {
     static func perform(_ c: DaemonClient, _ s: String) async throws(ClientError) -> AppList { try await c.action("restart", s) }
 }
 
+struct Reload: SelectorAction {
+    static let configuration = CommandConfiguration(
+        abstract: "Rolling reload: replace instances one at a time, each ready before the old one stops (cluster mode; fork mode restarts).")
+    static let verb = "reload"
+    @Argument(help: "A name, an id, a namespace or `all`.") var selector: String
+    @Flag(help: "Print JSON.") var json = false
+    static func perform(_ c: DaemonClient, _ s: String) async throws(ClientError) -> AppList { try await c.action("reload", s) }
+}
+
 struct Delete: SelectorAction {
     static let configuration = CommandConfiguration(abstract: "Stop apps and forget them.", aliases: ["del"])
     static let verb = "delete"

@@ -2,6 +2,7 @@ import Glibc
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 import SwiftPM2Worker
 
 // A small HTTP server: `/` answers with its pid and instance number, `/work?n=N` burns CPU
@@ -14,6 +15,16 @@ let instance = getenv("SWIFTPM2_INSTANCE").map { String(cString: $0) } ?? "-"
 final class Handler: ChannelInboundHandler, Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
+
+    func channelActive(context: ChannelHandlerContext) {
+        openConnections.add(1, ordering: .relaxed)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        openConnections.subtract(1, ordering: .relaxed)
+        context.fireChannelInactive()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(let head) = unwrapInboundIn(data) else { return }
@@ -66,18 +77,41 @@ if let inherited {
 }
 say("example-server pid \(getpid()) instance \(instance) " + (inherited.map { "serving inherited socket \($0.name)" } ?? "listening on 127.0.0.1:\(port)") + "\n")
 
-Worker.ready(status: "serving on " + (inherited?.name ?? "127.0.0.1:\(port)"))
+// FAIL_READY_IF_EXISTS=path: stay silent (never READY=1) while that file exists, to show
+// what a broken deploy does to a rolling reload.
+let holdReady = getenv("FAIL_READY_IF_EXISTS").map { access($0, F_OK) == 0 } ?? false
+if !holdReady { Worker.ready(status: "serving on " + (inherited?.name ?? "127.0.0.1:\(port)")) }
 var received: Int32 = 0
 sigwait(&mask, &received)
 say("example-server pid \(getpid()): stopping on signal \(received)\n")
+// Graceful stop: take no new connection (the shared socket stays open for the other
+// instances), let the ones already accepted finish (at most 1 s), then exit.
+stopping.store(true, ordering: .relaxed)
 try channel?.close().wait()
+AcceptLoop.waitStopped()
+var waited = 0
+while openConnections.load(ordering: .relaxed) > 0 && waited < 100 {
+    usleep(10_000)
+    waited += 1
+}
 try group.syncShutdownGracefully()
 
 func say(_ text: String) {
     _ = text.withCString { write(1, $0, strlen($0)) }
 }
 
+/// Set on SIGINT/SIGTERM: the accept loop takes no new connection.
+let stopping = Atomic<Bool>(false)
+/// Connections accepted and not yet closed.
+let openConnections = Atomic<Int>(0)
+/// Set by the accept loop when it has left.
+let acceptLoopDone = Atomic<Bool>(false)
+
 /// A blocking accept() loop on its own thread, handing each connection to `handle`.
+///
+/// The shared socket gets a 100 ms receive timeout (SO_RCVTIMEO, which accept() honours), so
+/// the loop sees `stopping` soon after a stop signal and never accepts a connection it would
+/// not serve. Every instance runs the same loop, so the shared option suits them all.
 enum AcceptLoop {
     final class Box: @unchecked Sendable {
         // @unchecked: written once before the thread starts, then only read by it.
@@ -90,18 +124,35 @@ enum AcceptLoop {
     }
 
     static func start(listener: Int32, handle: @escaping @Sendable (Int32) -> Void) {
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let box = Unmanaged.passRetained(Box(listener: listener, handle: handle)).toOpaque()
         var thread = pthread_t()
         pthread_create(&thread, nil, { raw in
             let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            while true {
+            while !stopping.load(ordering: .relaxed) {
                 let fd = accept(box.listener, nil, nil)
                 if fd >= 0 {
                     _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
                     box.handle(fd)
-                } else if errno != EINTR && errno != ECONNABORTED { usleep(10_000) }
+                } else if errno != EINTR && errno != EAGAIN && errno != ECONNABORTED {
+                    usleep(10_000)
+                }
             }
+            acceptLoopDone.store(true, ordering: .relaxed)
+            return nil
         }, box)
         pthread_detach(thread)
+    }
+
+    /// Returns once the loop has left (at most about 100 ms after `stopping`), or at once when
+    /// no loop runs.
+    static func waitStopped() {
+        guard Worker.inheritedListeners().first != nil else { return }
+        var waited = 0
+        while !acceptLoopDone.load(ordering: .relaxed) && waited < 50 {
+            usleep(10_000)
+            waited += 1
+        }
     }
 }

@@ -1,0 +1,162 @@
+import Glibc
+import SwiftPM2Core
+
+/// A process started to take over an instance's slot during a rolling reload.
+struct Replacement {
+    let ref: InstanceRef
+    var continuation: CheckedContinuation<ReplacementOutcome, Never>?
+    var timer: Task<Void, Never>?
+}
+
+enum ReplacementOutcome: Sendable, Equatable {
+    case ready
+    case failed(String)
+}
+
+/// A process that handed its slot over and is being stopped gracefully.
+struct Retiring {
+    let pgid: pid_t
+    var waiters: [CheckedContinuation<Void, Never>] = []
+    var timer: Task<Void, Never>?
+}
+
+extension Supervisor {
+    /// Rolling reload: one instance at a time, start a replacement, wait until it is ready,
+    /// then stop the old process gracefully. The listening sockets stay bound throughout,
+    /// so a connection is either accepted by an old or a new process, or waits in the
+    /// kernel's queue. A replacement that fails to get ready is killed and the old process
+    /// keeps its slot; the reload stops there and says why. Fork-mode apps restart instead.
+    public func reload(_ selector: AppSelector) async throws(APIError) -> [AppInfo] {
+        let ids = try resolve(selector)
+        var failures: [String] = []
+        for id in ids {
+            guard let app = apps[id] else { continue }
+            if app.spec.execMode == .fork {
+                do { _ = try await restart(.id(id)) } catch { failures.append(error.message) }
+                continue
+            }
+            for index in app.instances.indices {
+                if let failure = await reloadSlot(InstanceRef(appID: id, index: index)) {
+                    failures.append("\(app.spec.name)[\(index)]: \(failure); the old process keeps serving, reload stopped")
+                    break
+                }
+            }
+        }
+        if !failures.isEmpty { throw APIError(.spawnFailed, failures.joined(separator: "; ")) }
+        return ids.compactMap { apps[$0].map(info) }
+    }
+
+    /// Replaces one slot's process; returns why it could not, or nil.
+    private func reloadSlot(_ ref: InstanceRef) async -> String? {
+        guard let app = apps[ref.appID] else { return nil }
+        let inst = app.instances[ref.index]
+        guard let oldPID = inst.pid, inst.state == .online else {
+            // Nothing serves in this slot: a plain (re)start is all there is to do.
+            if !inst.isActive || inst.state == .waitingRestart {
+                apps[ref.appID]?.instances[ref.index].policy.reset()
+                return launch(ref, isRestart: inst.lastExit != nil)
+            }
+            return nil
+        }
+        let spec = app.spec
+        let newPID: pid_t
+        do {
+            newPID = try spawnProcess(spec: spec, index: ref.index, logs: inst.logs, sockets: app.sockets)
+        } catch {
+            return error.description
+        }
+        publish(ref, kind: "reload", "replacement pid \(newPID) started")
+        let outcome = await withCheckedContinuation { (c: CheckedContinuation<ReplacementOutcome, Never>) in
+            // Without wait_ready there is no signal: a replacement that stays up for a grace
+            // period (listen_timeout, at most 1 s) counts as ready.
+            let grace = Duration.milliseconds(spec.waitReady ? spec.listenTimeoutMs : min(spec.listenTimeoutMs, 1000))
+            let timer = Task { [weak self] in
+                try? await Task.sleep(for: grace)
+                guard !Task.isCancelled else { return }
+                await self?.replacementTimedOut(newPID, waitReady: spec.waitReady, grace: grace)
+            }
+            replacements[newPID] = Replacement(ref: ref, continuation: c, timer: timer)
+        }
+        if case .failed(let why) = outcome {
+            await waitGone(pgid: newPID)
+            publish(ref, kind: "reload-failed", why)
+            return why
+        }
+        // Swap: the replacement takes the slot, the old process retires.
+        guard var current = apps[ref.appID]?.instances[ref.index], current.pid == oldPID else {
+            kill(-newPID, SIGKILL) // the slot changed meanwhile (stopped, crashed): drop ours
+            return "the instance changed during the reload"
+        }
+        byPID.removeValue(forKey: oldPID)
+        byPID[newPID] = ref
+        current.pid = newPID
+        current.pgid = newPID
+        current.startedAt = now
+        current.startedAtWallMs = wallClockMs()
+        current.policy.reset()
+        current.policy.started(at: now)
+        current.restarts += 1
+        current.generation += 1
+        current.statusText = nil
+        apps[ref.appID]?.instances[ref.index] = current
+        publish(ref, kind: "reload", "pid \(newPID) took over from \(oldPID)")
+        await retire(pid: oldPID, signal: spec.killSignal, killTimeout: .milliseconds(spec.killTimeoutMs))
+        return nil
+    }
+
+    private func replacementTimedOut(_ pid: pid_t, waitReady: Bool, grace: Duration) {
+        if waitReady {
+            kill(-pid, SIGKILL)
+            finishReplacement(pid, .failed("the replacement did not send READY=1 within listen_timeout \(RestartPolicy.describe(grace))"))
+        } else {
+            finishReplacement(pid, .ready)
+        }
+    }
+
+    func finishReplacement(_ pid: pid_t, _ outcome: ReplacementOutcome) {
+        guard var r = replacements.removeValue(forKey: pid) else { return }
+        r.timer?.cancel()
+        r.continuation?.resume(returning: outcome)
+        r.continuation = nil
+    }
+
+    /// Stops a process that no longer owns a slot: its stop signal, SIGKILL after the timeout.
+    private func retire(pid: pid_t, signal: Int32, killTimeout: Duration) async {
+        var entry = Retiring(pgid: pid)
+        kill(-pid, signal)
+        entry.timer = Task {
+            try? await Task.sleep(for: killTimeout)
+            guard !Task.isCancelled else { return }
+            kill(-pid, SIGKILL)
+        }
+        retiring[pid] = entry
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            retiring[pid]?.waiters.append(c)
+        }
+    }
+
+    /// A retiring leader exited: the rest of its group goes too (after the same timeout).
+    func retired(_ pid: pid_t) {
+        guard let entry = retiring[pid] else { return }
+        Task { [weak self] in
+            await self?.waitGone(pgid: entry.pgid)
+            await self?.finishRetiring(pid)
+        }
+    }
+
+    private func finishRetiring(_ pid: pid_t) {
+        guard let entry = retiring.removeValue(forKey: pid) else { return }
+        entry.timer?.cancel()
+        for w in entry.waiters { w.resume() }
+    }
+
+    /// Waits (boundedly) until no process of group `pgid` is left, SIGKILLing it after 5 s.
+    func waitGone(pgid: pid_t) async {
+        let killAt = ContinuousClock.now + .seconds(5)
+        let giveUpAt = killAt + .seconds(5)
+        while processGroupExists(pgid), ContinuousClock.now < giveUpAt {
+            if ContinuousClock.now > killAt { kill(-pgid, SIGKILL) }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}
