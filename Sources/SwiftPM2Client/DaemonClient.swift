@@ -34,6 +34,12 @@ public struct DaemonClient: Sendable {
         try await call(.POST, "/v1/apps/\(Self.escape(selector))/\(action)", body: [])
     }
 
+    /// `scale`: `target` is "4", "+2" or "-1".
+    public func scale(_ selector: String, to target: String) async throws(ClientError) -> AppList {
+        let body = EcosystemValue.object([("instances", .string(target))]).jsonBytes()
+        return try await call(.POST, "/v1/apps/\(Self.escape(selector))/scale", body: body)
+    }
+
     public func delete(_ selector: String) async throws(ClientError) -> AppList {
         try await call(.DELETE, "/v1/apps/\(Self.escape(selector))")
     }

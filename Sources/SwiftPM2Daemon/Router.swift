@@ -44,8 +44,9 @@ struct Router: Sendable {
             case (.POST, "stop"): return .json(AppList(apps: try await supervisor.stop(selector)))
             case (.POST, "restart"): return .json(AppList(apps: try await supervisor.restart(selector)))
             case (.POST, "reload"): return .json(AppList(apps: try await supervisor.reload(selector)))
+            case (.POST, "scale"): return .json(AppList(apps: try await supervisor.scale(selector, to: try Self.scaleTarget(body))))
             case (.GET, "logs"): return try await logs(selector, query: q)
-            case (_, "stop"), (_, "restart"), (_, "reload"): throw Self.notAllowed(method, "/v1/apps/{sel}/\(p[3])", "POST")
+            case (_, "stop"), (_, "restart"), (_, "reload"), (_, "scale"): throw Self.notAllowed(method, "/v1/apps/{sel}/\(p[3])", "POST")
             case (_, "logs"): throw Self.notAllowed(method, "/v1/apps/{sel}/logs", "GET")
             default: break
             }
@@ -138,6 +139,21 @@ struct Router: Sendable {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    /// `{"instances": 4}`, `{"instances": "+2"}` or `{"instances": "-1"}`.
+    static func scaleTarget(_ body: [UInt8]) throws(APIError) -> ScaleTarget {
+        let expected = #"expected {"instances": N}, with N a number or a string like "+2" or "-1""#
+        guard let document = try? Ecosystem.parse(body, format: .json, source: "request body"),
+              let value = document["instances"] else {
+            throw APIError(.badRequest, "scale: " + expected)
+        }
+        switch value {
+        case .int(let n) where n >= 1: return .exactly(n)
+        case .string(let text): if let target = ScaleTarget(text) { return target }
+        default: break
+        }
+        throw APIError(.badRequest, "scale: `instances`: " + expected)
     }
 
     private static func notAllowed(_ method: HTTPMethod, _ route: String, _ allowed: String) -> APIError {

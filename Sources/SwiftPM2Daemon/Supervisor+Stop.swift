@@ -67,7 +67,7 @@ extension Supervisor {
 
     /// Sends the stop signal to the instance's group and arms the SIGKILL timer; returns true
     /// when there is a process to wait for.
-    private func beginStop(_ ref: InstanceRef) -> Bool {
+    func beginStop(_ ref: InstanceRef) -> Bool {
         guard var inst = apps[ref.appID]?.instances[ref.index] else { return false }
         inst.timer?.cancel()
         inst.timer = nil
@@ -142,7 +142,7 @@ extension Supervisor {
         for w in waiters { w.resume() }
     }
 
-    private func waitStopped(_ ref: InstanceRef) async {
+    func waitStopped(_ ref: InstanceRef) async {
         guard let inst = apps[ref.appID]?.instances[ref.index], inst.state == .stopping else { return }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             apps[ref.appID]?.instances[ref.index].stopWaiters.append(c)

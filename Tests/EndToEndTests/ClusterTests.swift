@@ -234,3 +234,48 @@ struct ReloadTests {
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(2)))
+struct ScaleTests {
+    @Test func scaleFourToTwoToSixUnderLoadFailsNoRequest() async throws {
+        try await withTestDaemon { d in
+            let port = freePort()
+            try ReloadTests().startCluster(d, port: port, instances: 4)
+            let load = LoadRun(port: port, requests: 100_000)
+            let finished = load.start()
+            func waitForMore(_ n: Int) async throws {
+                let target = load.done.load(ordering: .relaxed) + n
+                let deadline = ContinuousClock.now + .seconds(20)
+                while load.done.load(ordering: .relaxed) < target, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+            }
+            try await waitForMore(10)
+            let kept = try await d.client.apps().apps[0].instances.prefix(2).compactMap(\.pid)
+            var run = try d.cli(["scale", "web", "2"])
+            #expect(run.status == 0, "\(run.stderr)")
+            var instances = try await d.client.apps().apps[0].instances
+            #expect(instances.count == 2)
+            #expect(instances.compactMap(\.pid) == kept, "the instances that stay keep their processes")
+            try await waitForMore(10)
+            run = try d.cli(["scale", "web", "+4"])
+            #expect(run.status == 0, "\(run.stderr)")
+            instances = try await d.waitFor("six online") { $0[0].instances.count == 6 && $0[0].instances.allSatisfy { $0.state == .online } }[0].instances
+            #expect(Array(instances.prefix(2).compactMap(\.pid)) == kept)
+            try await waitForMore(20)
+            load.stop()
+            await finished.value
+            #expect(load.failures.load(ordering: .relaxed) == 0)
+            // The new instances really serve: their pids answer.
+            var answered: Set<pid_t> = []
+            let deadline = ContinuousClock.now + .seconds(20)
+            let all = Set(instances.compactMap(\.pid))
+            while answered != all, ContinuousClock.now < deadline {
+                if let body = httpGet(port: port), let pid = body.split(separator: " ").dropFirst().first.flatMap({ pid_t($0) }) {
+                    answered.insert(pid)
+                }
+            }
+            #expect(answered == all)
+        }
+    }
+}

@@ -36,3 +36,17 @@ import FoundationEssentials
         #expect(InstanceCount.max.resolve(cores: 2) == 2)
     }
 }
+
+@Suite struct ScaleTargetTests {
+    @Test func parsesAndResolves() {
+        #expect(ScaleTarget("4") == .exactly(4))
+        #expect(ScaleTarget("+2") == .by(2))
+        #expect(ScaleTarget("-1") == .by(-1))
+        #expect(ScaleTarget("lots") == nil)
+        #expect(ScaleTarget("+x") == nil)
+        #expect(ScaleTarget("4").map { $0.resolve(current: 2) } == 4)
+        #expect(ScaleTarget("-5").map { $0.resolve(current: 2) } == 1)
+        #expect(ScaleTarget("+3").map { $0.resolve(current: 2) } == 5)
+        #expect(ScaleTarget("0").map { $0.resolve(current: 2) } == 1)
+    }
+}
