@@ -29,6 +29,13 @@ public struct DaemonClient: Sendable {
         return try await call(.POST, "/v1/apps?\(query)", body: document)
     }
 
+    /// Converges the running apps to a document; `prune` deletes apps not in it.
+    public func apply(document: [UInt8], base: String, env: String?, source: String, prune: Bool) async throws(ClientError) -> ApplyResult {
+        var query = "base=\(Self.escape(base))&source=\(Self.escape(source))&prune=\(prune)"
+        if let env { query += "&env=\(Self.escape(env))" }
+        return try await call(.POST, "/v1/apply?\(query)", body: document)
+    }
+
     /// `stop`, `restart`.
     public func action(_ action: String, _ selector: String) async throws(ClientError) -> AppList {
         try await call(.POST, "/v1/apps/\(Self.escape(selector))/\(action)", body: [])

@@ -50,6 +50,12 @@ struct Router: Sendable {
             case (_, "logs"): throw Self.notAllowed(method, "/v1/apps/{sel}/logs", "GET")
             default: break
             }
+        case (_, 2) where p == ["v1", "apply"]:
+            guard method == .POST else { throw Self.notAllowed(method, "/v1/apply", "POST") }
+            let specs = try load(body, query: q)
+            var result = try await supervisor.apply(specs.apps, prune: q["prune"] == "true" || q["prune"] == "1")
+            result.warnings = specs.warnings + result.warnings
+            return .json(result)
         case (.GET, 2) where p == ["v1", "events"]:
             return .ndjson(eventStream())
         case (_, 2) where p == ["v1", "kill"]:
@@ -71,6 +77,14 @@ struct Router: Sendable {
 
     /// `POST /v1/apps?env=NAME&base=/dir`: the body is an ecosystem document (JSON).
     private func start(_ body: [UInt8], query: [String: String]) async throws(APIError) -> AppList {
+        let result = try load(body, query: query)
+        var list = try await supervisor.start(result.apps)
+        list.warnings = result.warnings + list.warnings
+        return list
+    }
+
+    /// Parses and validates an ecosystem document from a request (query: env, base, source).
+    private func load(_ body: [UInt8], query: [String: String]) throws(APIError) -> EcosystemLoadResult {
         let source = query["source"] ?? "request body"
         let base = query["base"] ?? "/"
         guard base.hasPrefix("/") else {
@@ -84,9 +98,7 @@ struct Router: Sendable {
         } catch {
             throw APIError(.invalidEcosystem, error.description)
         }
-        var list = try await supervisor.start(result.apps)
-        list.warnings = result.warnings + list.warnings
-        return list
+        return result
     }
 
     private func logs(_ selector: AppSelector, query: [String: String]) async throws(APIError) -> APIResponse {

@@ -9,7 +9,7 @@ extension Supervisor {
     public func start(_ specs: [AppSpec]) throws(APIError) -> AppList {
         for spec in specs {
             if let existing = app(named: spec.name), !existing.isFullyStopped {
-                throw APIError(.conflict, "app `\(spec.name)` already runs (id \(existing.id)); use `swiftpm2 restart \(spec.name)` to restart it, or `swiftpm2 delete \(spec.name)` first")
+                throw APIError(.conflict, "app `\(spec.name)` already runs (id \(existing.id)); nothing was started. `swiftpm2 apply FILE` converges the running apps to a file, `swiftpm2 reload \(spec.name)` replaces its instances")
             }
         }
         // Cluster mode: bind every app's addresses before anything starts, so that a port in

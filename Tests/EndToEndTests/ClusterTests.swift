@@ -279,3 +279,60 @@ struct ScaleTests {
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(2)))
+struct ApplyTests {
+    func file(_ d: TestDaemon, port: Int, clusterEnv: String = "a", forkArgs: String = "1000", instances: Int = 2, withFork: Bool = true) throws -> String {
+        let fork = #"{ "name": "job", "script": "/bin/sleep", "args": ["\#(forkArgs)"] }"#
+        let cluster = """
+        { "name": "web", "script": "\(d.bin)/example-server", "instances": \(instances), "exec_mode": "cluster",
+          "port": \(port), "wait_ready": true, "env": { "FLAVOUR": "\(clusterEnv)" } }
+        """
+        return try d.write("eco.json", "{ \"apps\": [ \(withFork ? fork + "," : "") \(cluster) ] }")
+    }
+
+    func pids(_ d: TestDaemon, _ name: String) async throws -> [pid_t] {
+        try await d.client.apps(name).apps[0].instances.compactMap(\.pid)
+    }
+
+    @Test func applyConvergesIdempotently() async throws {
+        try await withTestDaemon { d in
+            let port = freePort()
+            var run = try d.cli(["apply", try file(d, port: port)])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("started: job, web"))
+            let job0 = try await pids(d, "job")
+            let web0 = try await pids(d, "web")
+
+            run = try d.cli(["apply", try file(d, port: port)])
+            #expect(run.stdout.contains("nothing to do"), "\(run.stdout)")
+            #expect(try await pids(d, "job") == job0)
+            #expect(try await pids(d, "web") == web0)
+
+            // start on the same file never duplicates: it says so and points to apply.
+            let again = try d.cli(["start", try file(d, port: port)])
+            #expect(again.status == 1)
+            #expect(again.stderr.contains("already runs") && again.stderr.contains("apply"))
+            #expect(try await d.client.apps().apps.count == 2)
+
+            run = try d.cli(["apply", try file(d, port: port, clusterEnv: "b")])
+            #expect(run.stdout.contains("reloaded: web"), "\(run.stdout)")
+            #expect(run.stdout.contains("unchanged: job"))
+            let web1 = try await pids(d, "web")
+            #expect(Set(web1).isDisjoint(with: web0))
+            #expect(try await pids(d, "job") == job0)
+            let env = try String(contentsOfFile: "/proc/\(web1[0])/environ", encoding: .utf8)
+            #expect(env.contains("FLAVOUR=b"))
+
+            run = try d.cli(["apply", try file(d, port: port, clusterEnv: "b", forkArgs: "2000", instances: 3)])
+            #expect(run.stdout.contains("restarted: job"), "\(run.stdout)")
+            #expect(run.stdout.contains("scaled: web"))
+            #expect(try await pids(d, "job") != job0)
+            #expect(try await pids(d, "web").count == 3)
+
+            run = try d.cli(["apply", "--prune", try file(d, port: port, clusterEnv: "b", instances: 3, withFork: false)])
+            #expect(run.stdout.contains("deleted: job"), "\(run.stdout)")
+            #expect(try await d.client.apps().apps.map(\.name) == ["web"])
+        }
+    }
+}

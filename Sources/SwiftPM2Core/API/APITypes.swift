@@ -147,3 +147,23 @@ public struct LogLine: Codable, Sendable, Equatable {
         self.line = line
     }
 }
+
+/// `POST /v1/apply`: what converging to an ecosystem document did, app by app.
+public struct ApplyResult: Codable, Sendable, Equatable {
+    public var started: [String] = []
+    public var reloaded: [String] = []
+    public var restarted: [String] = []
+    public var scaled: [String] = []
+    public var unchanged: [String] = []
+    public var deleted: [String] = []
+    /// The apps of the document as they are now.
+    public var apps: [AppInfo] = []
+    public var warnings: [String] = []
+
+    public init() {}
+
+    /// True when applying changed nothing.
+    public var changedNothing: Bool {
+        started.isEmpty && reloaded.isEmpty && restarted.isEmpty && scaled.isEmpty && deleted.isEmpty
+    }
+}

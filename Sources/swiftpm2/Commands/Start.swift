@@ -82,17 +82,8 @@ struct Start: AsyncParsableCommand {
             if name != nil || instances != nil || namespace != nil || !args.isEmpty {
                 throw ValidationError("--name, -i, --namespace and -- args apply to an executable; set them in \(target) instead")
             }
-            guard let bytes = readFile(path) else {
-                throw fail("cannot read \(target): \(String(cString: strerror(errno)))", .invalidEcosystem)
-            }
-            let dir = String(path[..<path.lastIndex(of: "/")!])
-            do {
-                let format = EcosystemFormat.guess(path: path, bytes: bytes)
-                let value = try Ecosystem.parse(bytes, format: format, source: target)
-                return (ParsedDocument(value: value, bytes: bytes, format: format), dir.isEmpty ? "/" : dir, target)
-            } catch {
-                throw fail(error.description, .invalidEcosystem)
-            }
+            let file = try EcosystemFile.read(target, cwd: cwd)
+            return (file.document, file.base, target)
         }
         var app: [(key: String, value: EcosystemValue)] = [("script", .string(target))]
         if let name { app.append(("name", .string(name))) }

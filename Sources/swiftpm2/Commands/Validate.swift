@@ -16,17 +16,7 @@ struct Validate: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let path = file.hasPrefix("/") ? file : currentDirectory() + "/" + file
-        guard let bytes = readFile(path) else {
-            throw fail("cannot read \(file): no such file or not readable", .invalidEcosystem)
-        }
-        let dir = String(path[..<path.lastIndex(of: "/")!])
-        let result: EcosystemLoadResult
-        do {
-            result = try Ecosystem.load(bytes, source: file, baseDirectory: dir.isEmpty ? "/" : dir, envName: env, probe: SystemExecutableProbe())
-        } catch {
-            throw fail("\(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") in \(file):\n\(error.description)", .invalidEcosystem)
-        }
+        let result = try EcosystemFile.read(file, cwd: currentDirectory()).validate(source: file, env: env)
         for w in result.warnings { writeStderr("warning: \(w)\n") }
         if json { printJSON(result.apps); return }
         let summary = result.apps.map { app in
