@@ -44,6 +44,11 @@ struct ManagedInstance {
     var statusText: String?
     /// Set when the daemon stops it for a failure (never ready): it ends errored, not stopped.
     var failReason: String?
+    /// Why the daemon killed the current process (watchdog), told with its exit.
+    var exitCause: String?
+    /// sd_notify watchdog: the interval, and the timer a `WATCHDOG=1` re-arms.
+    var watchdogInterval: Duration?
+    var watchdogTimer: Task<Void, Never>?
 
     init(index: Int, spec: AppSpec, logs: LogPaths) {
         self.index = index

@@ -98,7 +98,10 @@ extension Supervisor {
         current.restarts += 1
         current.generation += 1
         current.statusText = nil
+        current.watchdogTimer?.cancel()
+        current.watchdogInterval = spec.watchdogMs.map { .milliseconds($0) }
         apps[ref.appID]?.instances[ref.index] = current
+        armWatchdog(ref)
         publish(ref, kind: "reload", "pid \(newPID) took over from \(oldPID)")
         await retire(pid: oldPID, signal: spec.killSignal, killTimeout: .milliseconds(spec.killTimeoutMs))
         return nil

@@ -109,6 +109,8 @@ extension Supervisor {
             inst.pgid = pid
             inst.statusText = nil
             inst.failReason = nil
+            inst.exitCause = nil
+            inst.watchdogInterval = spec.watchdogMs.map { .milliseconds($0) }
             inst.state = spec.waitReady ? .launching : .online
             if spec.waitReady {
                 let generation = inst.generation
@@ -127,6 +129,7 @@ extension Supervisor {
             byPID[pid] = ref
             app.instances[ref.index] = inst
             apps[ref.appID] = app
+            armWatchdog(ref)
             publish(ref, kind: isRestart ? "restart" : "start", spec.waitReady ? "launching, waiting for READY=1" : "online")
             return nil
         } catch {
@@ -150,6 +153,7 @@ extension Supervisor {
         env[spec.instanceVar] = String(index)
         env["SWIFTPM2_HOME"] = home.root
         if let notifyPath { env["NOTIFY_SOCKET"] = notifyPath }
+        if let ms = spec.watchdogMs { env["WATCHDOG_USEC"] = String(ms * 1000) }
         if !sockets.isEmpty {
             // systemd's socket activation: fds 3.., LISTEN_PID written by the child itself.
             env["LISTEN_FDS"] = String(sockets.count)
@@ -194,7 +198,10 @@ extension Supervisor {
         }
         var inst = app.instances[ref.index]
         guard inst.pid == exit.pid else { return }
-        let reason = describeExit(code: exit.code, signal: exit.signal, coreDumped: exit.coreDumped)
+        inst.watchdogTimer?.cancel()
+        inst.watchdogTimer = nil
+        let reason = (inst.exitCause.map { $0 + "; " } ?? "") + describeExit(code: exit.code, signal: exit.signal, coreDumped: exit.coreDumped)
+        inst.exitCause = nil
         inst.pid = nil
         inst.lastExit = ExitInfo(code: exit.code, signal: exit.signal, atMs: wallClockMs(), reason: reason)
         let pgid = inst.pgid ?? exit.pid
@@ -242,6 +249,11 @@ extension Supervisor {
         if ref == nil { ref = byPID[getpgid(message.pid)] }
         guard let ref, var inst = apps[ref.appID]?.instances[ref.index] else { return }
         if let status = message.fields["STATUS"] { inst.statusText = status }
+        if let usec = message.fields["WATCHDOG_USEC"].flatMap(Int64.init) {
+            inst.watchdogInterval = usec > 0 ? .microseconds(usec) : nil
+        }
+        let watchdogPing = message.fields["WATCHDOG"] == "1" || message.fields["WATCHDOG_USEC"] != nil
+        let watchdogTrigger = message.fields["WATCHDOG"] == "trigger"
         var becameReady = false
         if message.fields["READY"] == "1", inst.state == .launching {
             inst.state = .online
@@ -251,6 +263,50 @@ extension Supervisor {
         }
         apps[ref.appID]?.instances[ref.index] = inst
         if becameReady { publish(ref, kind: "ready", "online (READY=1)") }
+        if watchdogTrigger {
+            watchdogFired(ref, generation: inst.generation, why: "the app asked for it (WATCHDOG=trigger)")
+        } else if watchdogPing {
+            armWatchdog(ref)
+        }
+    }
+
+    /// (Re)starts the instance's watchdog timer, when it has one.
+    func armWatchdog(_ ref: InstanceRef) {
+        guard var inst = apps[ref.appID]?.instances[ref.index] else { return }
+        inst.watchdogTimer?.cancel()
+        inst.watchdogTimer = nil
+        if let interval = inst.watchdogInterval, inst.pid != nil {
+            let generation = inst.generation
+            inst.watchdogTimer = Task { [weak self] in
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled else { return }
+                await self?.watchdogFired(ref, generation: generation,
+                                          why: "no WATCHDOG=1 for \(RestartPolicy.describe(interval))")
+            }
+        }
+        apps[ref.appID]?.instances[ref.index] = inst
+    }
+
+    /// A hung instance (as systemd does): SIGABRT to its group so that a core dump can show
+    /// where it hung, SIGKILL after kill_timeout; its exit then goes through the restart policy.
+    private func watchdogFired(_ ref: InstanceRef, generation: Int, why: String) {
+        guard var inst = apps[ref.appID]?.instances[ref.index], inst.generation == generation,
+              !inst.stopRequested, let pgid = inst.pgid, inst.pid != nil,
+              let timeout = apps[ref.appID]?.spec.killTimeoutMs else { return }
+        inst.exitCause = "watchdog: \(why)"
+        inst.watchdogTimer = nil
+        apps[ref.appID]?.instances[ref.index] = inst
+        publish(ref, kind: "watchdog", "\(why); sending SIGABRT")
+        kill(-pgid, SIGABRT)
+        Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(timeout))
+            await self?.killIfStill(ref, generation: generation, pgid: pgid)
+        }
+    }
+
+    private func killIfStill(_ ref: InstanceRef, generation: Int, pgid: pid_t) {
+        guard let inst = apps[ref.appID]?.instances[ref.index], inst.generation == generation, inst.pid != nil else { return }
+        kill(-pgid, SIGKILL)
     }
 
     /// `wait_ready` and no READY=1 within `listen_timeout`: the start failed; stop it for good.

@@ -71,6 +71,8 @@ extension Supervisor {
         guard var inst = apps[ref.appID]?.instances[ref.index] else { return false }
         inst.timer?.cancel()
         inst.timer = nil
+        inst.watchdogTimer?.cancel()
+        inst.watchdogTimer = nil
         guard inst.isActive else { return false }
         if inst.stopRequested { return true } // already stopping: wait with the others
         inst.stopRequested = true

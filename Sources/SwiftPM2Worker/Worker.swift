@@ -26,6 +26,19 @@ public enum Worker {
         notify("READY=1" + (status.map { "\nSTATUS=\($0)" } ?? ""))
     }
 
+    /// The watchdog interval the manager asks for (`WATCHDOG_USEC`), or nil when there is none.
+    /// Send ``watchdog()`` at least this often — half of it is the usual rhythm.
+    public static var watchdogInterval: Duration? {
+        guard let usec = getenv("WATCHDOG_USEC").flatMap({ Int64(String(cString: $0)) }), usec > 0 else { return nil }
+        return .microseconds(usec)
+    }
+
+    /// "Still alive" for the manager's watchdog (`WATCHDOG=1`).
+    @discardableResult
+    public static func watchdog() -> Bool {
+        notify("WATCHDOG=1")
+    }
+
     /// A one-line status for the manager (`STATUS=...`); systemd shows it in `systemctl status`.
     @discardableResult
     public static func status(_ text: String) -> Bool {

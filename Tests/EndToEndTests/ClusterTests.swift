@@ -336,3 +336,31 @@ struct ApplyTests {
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct WatchdogTests {
+    @Test func aHungInstanceIsRecycledAndAPingingOneIsNot() async throws {
+        try await withTestDaemon { d in
+            let eco = try d.write("eco.json", """
+            { "apps": [
+              { "name": "hangs", "script": "\(d.bin)/example-server", "watchdog": "400ms", "kill_timeout": 300,
+                "env": { "PORT": "\(freePort())", "HANG_AFTER_MS": "800" } },
+              { "name": "alive", "script": "\(d.bin)/example-server", "watchdog": "400ms",
+                "env": { "PORT": "\(freePort())" } }
+            ] }
+            """)
+            #expect(try d.cli(["start", eco]).status == 0)
+            let pid = try #require(try await d.client.apps("alive").apps[0].instances[0].pid)
+            let apps = try await d.waitFor("the hung instance recycled") { apps in
+                apps.first { $0.name == "hangs" }.map { $0.instances[0].restarts >= 1 } ?? false
+            }
+            let hung = try #require(apps.first { $0.name == "hangs" }?.instances[0])
+            let reason = hung.lastExit?.reason ?? ""
+            #expect(reason.contains("watchdog: no WATCHDOG=1 for 400ms"), "\(reason)")
+            #expect(hung.lastExit?.signal == SIGABRT || hung.lastExit?.signal == SIGKILL)
+            let alive = try await d.client.apps("alive").apps[0].instances[0]
+            #expect(alive.restarts == 0)
+            #expect(alive.pid == pid)
+        }
+    }
+}

@@ -34,6 +34,9 @@ public struct AppSpec: Codable, Sendable, Equatable {
     public var stopExitCodes: [Int32]
     public var waitReady: Bool
     public var listenTimeoutMs: Int
+    /// `WATCHDOG_USEC` given to the app: without a `WATCHDOG=1` for this long, the instance is
+    /// taken for hung and recycled. nil: off, unless the app asks with `WATCHDOG_USEC=`.
+    public var watchdogMs: Int?
     /// Absolute log paths, or `nil` for the daemon's default under `logs/`.
     public var outFile: String?
     public var errorFile: String?
@@ -74,6 +77,7 @@ public struct AppSpec: Codable, Sendable, Equatable {
         self.stopExitCodes = []
         self.waitReady = false
         self.listenTimeoutMs = 3000
+        self.watchdogMs = nil
         self.outFile = nil
         self.errorFile = nil
         self.mergeLogs = false

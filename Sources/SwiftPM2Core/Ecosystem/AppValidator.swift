@@ -121,6 +121,7 @@ struct AppValidator {
         case "exp_backoff_restart_delay":
             if let ms = take(value, at, order, ValueFormats.duration) { spec.expBackoffRestartDelayMs = ms == 0 ? nil : ms }
         case "crash_window": spec.crashWindowMs = take(value, at, order, ValueFormats.duration) ?? spec.crashWindowMs
+        case "watchdog": spec.watchdogMs = take(value, at, order, ValueFormats.duration).flatMap { $0 > 0 ? $0 : nil }
         case "kill_timeout": spec.killTimeoutMs = take(value, at, order, ValueFormats.duration) ?? spec.killTimeoutMs
         case "listen_timeout": spec.listenTimeoutMs = take(value, at, order, ValueFormats.duration) ?? spec.listenTimeoutMs
         case "kill_signal": spec.killSignal = take(value, at, order, SignalNames.number) ?? spec.killSignal
