@@ -15,9 +15,11 @@ struct ListenSocket: Sendable {
     static let backlog: Int32 = 4096
 
     /// Binds and listens on `tcp://HOST:PORT` or `unix:/path` (already validated).
-    static func bind(_ address: String) throws(DaemonError) -> ListenSocket {
+    /// With `reusePort`, SO_REUSEPORT is set so that several sockets (one per instance slot)
+    /// share the address and the kernel spreads connections over them (TCP only).
+    static func bind(_ address: String, reusePort: Bool = false) throws(DaemonError) -> ListenSocket {
         if address.hasPrefix("unix:") { return try bindUnix(address, path: String(address.dropFirst(5))) }
-        return try bindTCP(address)
+        return try bindTCP(address, reusePort: reusePort)
     }
 
     func close() {
@@ -25,7 +27,7 @@ struct ListenSocket: Sendable {
         if address.hasPrefix("unix:/") { unlink(String(address.dropFirst(5))) }
     }
 
-    private static func bindTCP(_ address: String) throws(DaemonError) -> ListenSocket {
+    private static func bindTCP(_ address: String, reusePort: Bool) throws(DaemonError) -> ListenSocket {
         let rest = address.dropFirst(6)
         guard let colon = rest.lastIndex(of: ":") else { throw DaemonError(message: "\(address): no port", errno: nil) }
         var host = String(rest[..<colon])
@@ -44,6 +46,7 @@ struct ListenSocket: Sendable {
         guard fd >= 0 else { throw DaemonError.system("cannot create a socket for \(address)", errno: errno) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        if reusePort { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) }
         if info.pointee.ai_family == AF_INET6 {
             setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
         }

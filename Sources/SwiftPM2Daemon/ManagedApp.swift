@@ -14,6 +14,14 @@ struct ManagedApp {
     var instances: [ManagedInstance]
     /// Cluster mode: the sockets the daemon bound for `listen`, held for the app's life.
     var sockets: [ListenSocket] = []
+    /// `balance: reuseport`: each instance slot's own SO_REUSEPORT sockets, kept across the
+    /// slot's restarts and reloads.
+    var slotSockets: [[ListenSocket]] = []
+
+    /// The sockets instance `index` inherits.
+    func sockets(for index: Int) -> [ListenSocket] {
+        spec.balance == .reuseport ? (index < slotSockets.count ? slotSockets[index] : []) : sockets
+    }
 
     var isFullyStopped: Bool {
         instances.allSatisfy { $0.state == .stopped || $0.state == .errored }

@@ -5,7 +5,7 @@ extension Supervisor {
     /// Converges the running set to a document, idempotently: new apps start, changed apps
     /// reload (cluster) or restart (fork), a changed instance count scales, unchanged apps are
     /// left alone, and with `prune` apps that are not in the document are deleted.
-    /// A change of `listen` or `exec_mode` needs new sockets: that app is replaced (delete,
+    /// A change of `listen`, `balance` or `exec_mode` needs new sockets: that app is replaced (delete,
     /// then start).
     public func apply(_ specs: [AppSpec], prune: Bool) async throws(APIError) -> ApplyResult {
         var result = ApplyResult()
@@ -27,7 +27,8 @@ extension Supervisor {
                 }
                 continue
             }
-            if existing.spec.listen != spec.listen || existing.spec.execMode != spec.execMode {
+            if existing.spec.listen != spec.listen || existing.spec.execMode != spec.execMode
+                || existing.spec.balance != spec.balance {
                 _ = try await delete(.id(id))
                 toStart.append(spec)
                 result.restarted.append(spec.name)

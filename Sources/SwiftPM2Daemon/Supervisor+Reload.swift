@@ -61,7 +61,7 @@ extension Supervisor {
         let spec = app.spec
         let newPID: pid_t
         do {
-            newPID = try spawnProcess(spec: spec, index: ref.index, logs: inst.logs, sockets: app.sockets)
+            newPID = try spawnProcess(spec: spec, index: ref.index, logs: inst.logs, sockets: app.sockets(for: ref.index))
         } catch {
             return error.description
         }

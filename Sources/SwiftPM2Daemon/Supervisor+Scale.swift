@@ -13,6 +13,13 @@ extension Supervisor {
             let current = app.instances.count
             let wanted = target.resolve(current: current)
             if wanted > current {
+                if app.spec.balance == .reuseport && app.spec.execMode == .cluster && !app.spec.listen.isEmpty {
+                    do {
+                        while (apps[id]?.slotSockets.count ?? wanted) < wanted { apps[id]?.slotSockets.append(try bindAll(app.spec)) }
+                    } catch {
+                        throw APIError(.conflict, "\(app.spec.name): \(error.description)")
+                    }
+                }
                 for index in current..<wanted {
                     var spec = app.spec
                     spec.instances = .count(wanted)
@@ -33,6 +40,9 @@ extension Supervisor {
                 guard var now = apps[id] else { continue }
                 if now.instances.count == current {
                     now.instances.removeLast(current - wanted)
+                    // reuseport: a slot's socket goes with its instance (connections still
+                    // queued on it are reset; see docs/cluster-mode.md).
+                    while now.slotSockets.count > wanted { now.slotSockets.removeLast().forEach { $0.close() } }
                     now.spec.instances = .count(wanted)
                     apps[id] = now
                 }

@@ -14,17 +14,16 @@ extension Supervisor {
         }
         // Cluster mode: bind every app's addresses before anything starts, so that a port in
         // use fails the whole start cleanly.
-        var bound: [String: [ListenSocket]] = [:]
+        var bound: [String: [[ListenSocket]]] = [:]
         for spec in specs {
             if let existing = app(named: spec.name) { closeSockets(of: existing.id) }
-            guard spec.execMode == .cluster else { continue }
-            for address in spec.listen {
-                do {
-                    bound[spec.name, default: []].append(try ListenSocket.bind(address))
-                } catch {
-                    bound.values.joined().forEach { $0.close() }
-                    throw APIError(.conflict, "\(spec.name): \(error.description)")
-                }
+            guard spec.execMode == .cluster, !spec.listen.isEmpty else { continue }
+            let slots = spec.balance == .reuseport ? spec.instances.resolve(cores: cores) : 1
+            do {
+                bound[spec.name] = try (0..<slots).map { _ throws(DaemonError) in try bindAll(spec) }
+            } catch {
+                bound.values.joined().joined().forEach { $0.close() }
+                throw APIError(.conflict, "\(spec.name): \(error.description)")
             }
         }
         var warnings: [String] = []
@@ -42,7 +41,11 @@ extension Supervisor {
                 apps[id] = makeApp(id: id, spec: spec)
                 order.append(id)
             }
-            apps[id]!.sockets = bound[spec.name] ?? []
+            if spec.balance == .reuseport {
+                apps[id]!.slotSockets = bound[spec.name] ?? []
+            } else {
+                apps[id]!.sockets = bound[spec.name]?.first ?? []
+            }
             started.append(id)
             for index in apps[id]!.instances.indices {
                 if let error = launch(InstanceRef(appID: id, index: index), isRestart: false) {
@@ -57,10 +60,26 @@ extension Supervisor {
         return AppList(apps: started.compactMap { apps[$0].map(info) }, warnings: warnings)
     }
 
+    /// Binds every `listen` address of `spec` once (SO_REUSEPORT with `balance: reuseport`).
+    func bindAll(_ spec: AppSpec) throws(DaemonError) -> [ListenSocket] {
+        var sockets: [ListenSocket] = []
+        for address in spec.listen {
+            do {
+                sockets.append(try ListenSocket.bind(address, reusePort: spec.balance == .reuseport))
+            } catch {
+                sockets.forEach { $0.close() }
+                throw error
+            }
+        }
+        return sockets
+    }
+
     /// Closes the listening sockets of an app (delete, replacement, shutdown).
     func closeSockets(of id: Int) {
         apps[id]?.sockets.forEach { $0.close() }
         apps[id]?.sockets = []
+        apps[id]?.slotSockets.joined().forEach { $0.close() }
+        apps[id]?.slotSockets = []
     }
 
     func app(named name: String) -> ManagedApp? {
@@ -104,7 +123,7 @@ extension Supervisor {
         inst.stopRequested = false
         inst.generation += 1
         do {
-            let pid = try spawnProcess(spec: spec, index: ref.index, logs: inst.logs, sockets: app.sockets)
+            let pid = try spawnProcess(spec: spec, index: ref.index, logs: inst.logs, sockets: app.sockets(for: ref.index))
             inst.pid = pid
             inst.pgid = pid
             inst.statusText = nil

@@ -364,3 +364,42 @@ struct WatchdogTests {
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct ReusePortTests {
+    @Test func eachSlotHasItsOwnSocketAcrossScaleAndRestart() async throws {
+        try await withTestDaemon { d in
+            let port = freePort()
+            let eco = try d.write("eco.json", """
+            { "apps": [ { "name": "web", "script": "\(d.bin)/example-server", "instances": 2, "exec_mode": "cluster",
+                          "balance": "reuseport", "port": \(port), "wait_ready": true } ] }
+            """)
+            let run = try d.cli(["start", eco])
+            #expect(run.status == 0, "\(run.stderr)")
+            func socketInodes() async throws -> [String] {
+                try await d.client.apps().apps[0].instances.compactMap(\.pid).map {
+                    try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/fd/3")
+                }
+            }
+            let before = try await socketInodes()
+            #expect(before.count == 2 && Set(before).count == 2, "one socket per slot: \(before)")
+            #expect(try d.cli(["scale", "web", "3"]).status == 0)
+            let scaled = try await d.waitFor("3 online") { $0[0].instances.count == 3 && $0[0].instances.allSatisfy { $0.state == .online } }
+            let pids = Set(scaled[0].instances.compactMap(\.pid))
+            var answered: Set<pid_t> = []
+            let deadline = ContinuousClock.now + .seconds(20)
+            while answered != pids, ContinuousClock.now < deadline {
+                if let body = httpGet(port: port), let pid = body.split(separator: " ").dropFirst().first.flatMap({ pid_t($0) }) {
+                    answered.insert(pid)
+                }
+            }
+            #expect(answered == pids, "every slot's socket gets connections")
+            // A slot keeps its socket across a restart of its instance.
+            let victim = try #require(scaled[0].instances[0].pid)
+            kill(victim, SIGKILL)
+            _ = try await d.waitFor("replaced") { $0[0].instances[0].pid != victim && $0[0].instances[0].state == .online }
+            let after = try await socketInodes()
+            #expect(after[0] == before[0])
+        }
+    }
+}

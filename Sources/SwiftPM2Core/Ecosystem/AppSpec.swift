@@ -54,6 +54,8 @@ public struct AppSpec: Codable, Sendable, Equatable {
     public var ignoreWatch: [String]
     /// Addresses the daemon binds for cluster mode (`tcp://host:port`, `unix:/path`).
     public var listen: [String]
+    /// How cluster instances share `listen`.
+    public var balance: Balance
 
     public init(name: String, script: String, cwd: String) {
         self.name = name
@@ -88,6 +90,7 @@ public struct AppSpec: Codable, Sendable, Equatable {
         self.watch = []
         self.ignoreWatch = []
         self.listen = []
+        self.balance = .shared
     }
 
     public static let defaultMaxRestarts = 16
@@ -131,6 +134,16 @@ public enum InstanceCount: Codable, Sendable, Equatable {
         case .allBut(let n): return Swift.max(1, cores - n)
         }
     }
+}
+
+/// How the instances of a cluster app share its `listen` addresses.
+public enum Balance: String, Codable, Sendable, Equatable {
+    /// One socket per address, inherited by every instance; the kernel queues connections
+    /// for whichever instance accepts next.
+    case shared
+    /// One SO_REUSEPORT socket per address per instance slot, kept by the daemon across the
+    /// slot's restarts and reloads; the kernel spreads connections by hash.
+    case reuseport
 }
 
 public enum ExecMode: String, Codable, Sendable, Equatable {

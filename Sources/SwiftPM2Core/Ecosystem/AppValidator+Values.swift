@@ -27,6 +27,15 @@ extension AppValidator {
         }
     }
 
+    /// `shared` or `reuseport`.
+    static func balance(_ value: EcosystemValue) throws(ValueProblem) -> Balance {
+        switch value {
+        case .string(let s): if let b = Balance(rawValue: s) { return b }
+        default: break
+        }
+        throw .expected("\"shared\" or \"reuseport\"", got: value, hint: "see docs/cluster-mode.md for the trade-off")
+    }
+
     /// One exit code or an array of them, each 0...255.
     static func exitCodes(_ value: EcosystemValue) throws(ValueProblem) -> [Int32] {
         let items: [EcosystemValue]

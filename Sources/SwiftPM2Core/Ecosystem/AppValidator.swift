@@ -105,6 +105,7 @@ struct AppValidator {
         case "interpreter_args": spec.interpreterArgs = take(value, at, order, AppValidator.arguments) ?? []
         case "instances": spec.instances = take(value, at, order, ValueFormats.instances) ?? spec.instances
         case "exec_mode": spec.execMode = take(value, at, order, AppValidator.execMode) ?? spec.execMode
+        case "balance": spec.balance = take(value, at, order, AppValidator.balance) ?? spec.balance
         case "namespace": spec.namespace = take(value, at, order, ValueFormats.string) ?? spec.namespace
         case "env": env = environment(value, at: at, order: order)
         case "autorestart": spec.autorestart = take(value, at, order, ValueFormats.bool) ?? spec.autorestart

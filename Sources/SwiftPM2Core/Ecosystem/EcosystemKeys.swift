@@ -16,6 +16,7 @@
 /// | `min_uptime`, `restart_delay`, `kill_timeout`, `listen_timeout` | duration: ms, or `"500ms"`, `"1.5s"`, `"2m"`, `"1h"` | 1000, 0, 1600, 3000 | PM2 accepts strings for `min_uptime` only |
 /// | `exp_backoff_restart_delay` | duration; `0` = off | off | same |
 /// | `crash_window` | duration | 60000 | ours: crashes this close together count as unstable |
+/// | `balance` | `shared`, `reuseport` | `shared` | ours: one socket for all instances, or one SO_REUSEPORT socket per instance |
 /// | `watchdog` | duration (0 = off) | off | ours: `WATCHDOG_USEC` for the app; no `WATCHDOG=1` for that long recycles the instance |
 /// | `kill_signal` | `"SIGTERM"`, `"TERM"`, `"sigterm"`, or 1...64 | SIGINT | same |
 /// | `stop_exit_codes` | integer or array of integers 0...255 | `[]` | same |
@@ -35,7 +36,7 @@ enum EcosystemKeys {
     static let known: [String] = [
         "name", "script", "args", "interpreter", "interpreter_args", "cwd", "instances", "exec_mode",
         "namespace", "env", "autorestart", "max_restarts", "min_uptime", "restart_delay",
-        "exp_backoff_restart_delay", "crash_window", "watchdog", "kill_timeout", "kill_signal", "stop_exit_codes",
+        "exp_backoff_restart_delay", "crash_window", "watchdog", "balance", "kill_timeout", "kill_signal", "stop_exit_codes",
         "wait_ready", "listen_timeout", "out_file", "error_file", "merge_logs", "log_date_format",
         "instance_var", "max_memory_restart", "cron_restart", "watch", "ignore_watch", "listen", "port",
         "autostart",
