@@ -65,12 +65,12 @@ struct ListenSocket: Sendable {
         guard fd >= 0 else { throw DaemonError.system("cannot create a socket for \(address)", errno: errno) }
         func attempt() -> Int32 {
             withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, addressLength(path)) }
             }
         }
         var rc = attempt()
         if rc != 0 && errno == EADDRINUSE && !path.hasPrefix("@") && !isServed(path) {
-            unlink(path) // a stale socket file nobody serves
+            unlink(path) // a stale socket file nobody serves (isServed is false for non-sockets)
             rc = attempt()
         }
         guard rc == 0, listen(fd, backlog) == 0 else {
@@ -91,12 +91,23 @@ struct ListenSocket: Sendable {
         return addr
     }
 
+    /// The length to pass with a `sockaddr_un`: an abstract name (`@name`) counts exactly its
+    /// bytes, as other programs address it; a path may take the whole structure.
+    private static func addressLength(_ path: String) -> socklen_t {
+        guard path.hasPrefix("@") else { return socklen_t(MemoryLayout<sockaddr_un>.size) }
+        return socklen_t(MemoryLayout<sa_family_t>.size + path.utf8.count)
+    }
+
+    /// True when something accepts on `path` — or when `path` is not a socket at all, so that
+    /// a regular file in the way is never removed as if it were a stale socket.
     private static func isServed(_ path: String) -> Bool {
+        var st = stat()
+        if lstat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFSOCK { return true }
         guard var addr = socketAddress(path) else { return false }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         defer { _ = Glibc.close(fd) }
         return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, addressLength(path)) == 0 }
         }
     }
 }

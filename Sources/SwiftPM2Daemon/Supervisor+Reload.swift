@@ -4,6 +4,8 @@ import SwiftPM2Core
 /// A process started to take over an instance's slot during a rolling reload.
 struct Replacement {
     let ref: InstanceRef
+    /// Its last STATUS=, carried into the slot when it takes over.
+    var status: String?
     var continuation: CheckedContinuation<ReplacementOutcome, Never>?
     var timer: Task<Void, Never>?
 }
@@ -78,6 +80,7 @@ extension Supervisor {
             replacements[newPID] = Replacement(ref: ref, continuation: c, timer: timer)
         }
         if case .failed(let why) = outcome {
+            replacementStatus.removeValue(forKey: newPID)
             await waitGone(pgid: newPID)
             publish(ref, kind: "reload-failed", why)
             return why
@@ -97,7 +100,7 @@ extension Supervisor {
         current.policy.started(at: now)
         current.restarts += 1
         current.generation += 1
-        current.statusText = nil
+        current.statusText = replacementStatus.removeValue(forKey: newPID)
         current.watchdogTimer?.cancel()
         current.watchdogInterval = spec.watchdogMs.map { .milliseconds($0) }
         apps[ref.appID]?.instances[ref.index] = current
@@ -118,6 +121,7 @@ extension Supervisor {
 
     func finishReplacement(_ pid: pid_t, _ outcome: ReplacementOutcome) {
         guard var r = replacements.removeValue(forKey: pid) else { return }
+        if outcome == .ready, let status = r.status { replacementStatus[pid] = status }
         r.timer?.cancel()
         r.continuation?.resume(returning: outcome)
         r.continuation = nil

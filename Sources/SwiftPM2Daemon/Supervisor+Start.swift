@@ -15,14 +15,26 @@ extension Supervisor {
         // Cluster mode: bind every app's addresses before anything starts, so that a port in
         // use fails the whole start cleanly.
         var bound: [String: [[ListenSocket]]] = [:]
+        var reused: Set<String> = []
         for spec in specs {
-            if let existing = app(named: spec.name) { closeSockets(of: existing.id) }
+            if let existing = app(named: spec.name) {
+                let old = existing.spec
+                let slots = spec.balance == .reuseport ? spec.instances.resolve(cores: cores) : 1
+                if old.execMode == spec.execMode, old.listen == spec.listen, old.balance == spec.balance,
+                   spec.balance == .shared || existing.slotSockets.count == slots {
+                    // Same addresses: keep the sockets the app holds (and its queued connections).
+                    bound[spec.name] = spec.balance == .reuseport ? existing.slotSockets : [existing.sockets]
+                    reused.insert(spec.name)
+                    continue
+                }
+                closeSockets(of: existing.id)
+            }
             guard spec.execMode == .cluster, !spec.listen.isEmpty else { continue }
             let slots = spec.balance == .reuseport ? spec.instances.resolve(cores: cores) : 1
             do {
                 bound[spec.name] = try (0..<slots).map { _ throws(DaemonError) in try bindAll(spec) }
             } catch {
-                bound.values.joined().joined().forEach { $0.close() }
+                bound.filter { !reused.contains($0.key) }.values.joined().joined().forEach { $0.close() }
                 throw APIError(.conflict, "\(spec.name): \(error.description)")
             }
         }
@@ -72,6 +84,29 @@ extension Supervisor {
             }
         }
         return sockets
+    }
+
+    /// Binds a cluster app's sockets again if it holds none (a failed start that replaced
+    /// them, say), so that its instances never start without them.
+    func ensureSockets(of id: Int) throws(APIError) {
+        guard let app = apps[id], app.spec.execMode == .cluster, !app.spec.listen.isEmpty,
+              app.sockets.isEmpty, app.slotSockets.isEmpty else { return }
+        do throws(DaemonError) {
+            if app.spec.balance == .reuseport {
+                var slots: [[ListenSocket]] = []
+                do throws(DaemonError) {
+                    for _ in app.instances { slots.append(try bindAll(app.spec)) }
+                } catch {
+                    slots.joined().forEach { $0.close() }
+                    throw error
+                }
+                apps[id]?.slotSockets = slots
+            } else {
+                apps[id]?.sockets = try bindAll(app.spec)
+            }
+        } catch {
+            throw APIError(.conflict, "\(app.spec.name): \(error.description)")
+        }
     }
 
     /// Closes the listening sockets of an app (delete, replacement, shutdown).
@@ -261,6 +296,7 @@ extension Supervisor {
     /// An sd_notify datagram from an instance (its main process, or one of its process group).
     func handleNotify(_ message: NotifyMessage) {
         for pid in [message.pid, getpgid(message.pid)] where replacements[pid] != nil {
+            if let status = message.fields["STATUS"] { replacements[pid]?.status = status }
             if message.fields["READY"] == "1" { finishReplacement(pid, .ready) }
             return
         }

@@ -16,6 +16,10 @@ extension Supervisor {
         var failures: [String] = []
         for id in ids {
             guard let app = apps[id] else { continue } // deleted meanwhile
+            do { try ensureSockets(of: id) } catch {
+                failures.append(error.message)
+                continue
+            }
             for index in app.instances.indices {
                 apps[id]?.instances[index].policy.reset()
                 let hadRun = apps[id]?.instances[index].lastExit != nil

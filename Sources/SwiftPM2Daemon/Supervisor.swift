@@ -30,6 +30,8 @@ public actor Supervisor {
     var replacements: [pid_t: Replacement] = [:]
     /// Rolling reload: processes that handed their slot over and are being stopped.
     var retiring: [pid_t: Retiring] = [:]
+    /// STATUS= of replacements that got ready, until they take their slot.
+    var replacementStatus: [pid_t: String] = [:]
 
     init(home: DaemonHome, logger: Logger, reaper: ChildReaper, bus: EventBus, group: any EventLoopGroup, notifyPath: String?) {
         self.notifyPath = notifyPath

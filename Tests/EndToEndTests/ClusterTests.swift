@@ -403,3 +403,27 @@ struct ReusePortTests {
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct UnixListenTests {
+    @Test func abstractNamesAreReachableAndRegularFilesAreNeverRemoved() async throws {
+        try await withTestDaemon { d in
+            let name = "spm2-test-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+            let file = try d.write("not-a-socket", "keep me\n")
+            let eco = try d.write("eco.json", """
+            { "apps": [ { "name": "web", "script": "\(d.bin)/example-server", "exec_mode": "cluster",
+                          "listen": "unix:@\(name)", "wait_ready": true } ] }
+            """)
+            #expect(try d.cli(["start", eco]).status == 0)
+            let pid = try #require(try await d.client.apps().apps[0].instances[0].pid)
+            let r = try TestDaemon.run("/usr/bin/curl", ["-s", "--max-time", "5", "--abstract-unix-socket", name, "http://localhost/"])
+            #expect(r.stdout == "pid \(pid) instance 0\n", "\(r.stdout) \(r.stderr)")
+
+            let bad = try d.write("bad.json", #"{"apps":[{"name":"f","script":"/bin/sleep","args":["1000"],"exec_mode":"cluster","listen":"unix:\#(file)"}]}"#)
+            let run = try d.cli(["start", bad])
+            #expect(run.status == 1)
+            #expect(run.stderr.contains("Address already in use"), "\(run.stderr)")
+            #expect(try String(contentsOfFile: file, encoding: .utf8) == "keep me\n")
+        }
+    }
+}

@@ -22,7 +22,10 @@ extension SelectorAction {
         var failures: [String] = []
         if Self.failsOnErrored {
             // restart: watch the new processes briefly, as `start` does.
-            let watched = try await Settle(client: client, selectors: [selector], window: .milliseconds(300)).watch(from: list.apps)
+            // wait_ready apps may stay launching up to listen_timeout (and a second more).
+            let readiness = list.apps.filter(\.spec.waitReady).map { $0.spec.listenTimeoutMs + 1000 }.max() ?? 0
+            let watched = try await Settle(client: client, selectors: [selector], window: .milliseconds(300),
+                                           readinessLimit: .milliseconds(readiness)).watch(from: list.apps)
             list.apps = watched.apps
             failures = watched.failures
         }
