@@ -304,6 +304,9 @@ extension Supervisor {
         if ref == nil { ref = byPID[getpgid(message.pid)] }
         guard let ref, var inst = apps[ref.appID]?.instances[ref.index] else { return }
         if let status = message.fields["STATUS"] { inst.statusText = status }
+        if message.fields["STOPPING"] == "1", !inst.stopRequested {
+            inst.message = "the app said it is stopping (STOPPING=1)"
+        }
         if let usec = message.fields["WATCHDOG_USEC"].flatMap(Int64.init) {
             inst.watchdogInterval = usec > 0 ? .microseconds(usec) : nil
         }

@@ -19,6 +19,33 @@ public enum Worker {
         return (0..<count).map { i in (fd: 3 + i, name: Int(i) < names.count ? names[Int(i)] : "unknown") }
     }
 
+    /// The graceful-stop hook, part one: call first thing in `main`, before any thread starts
+    /// (SwiftNIO's event loops included), so that every thread inherits a mask that blocks
+    /// SIGINT and SIGTERM and no thread dies of them.
+    public static func blockStopSignals() {
+        var mask = stopSignals
+        pthread_sigmask(SIG_BLOCK, &mask, nil)
+    }
+
+    /// The graceful-stop hook, part two: blocks until swiftpm2 (or systemd) asks the app to
+    /// stop, tells the manager it is stopping (`STOPPING=1`), and returns the signal. Then stop
+    /// accepting, finish what is in flight, and exit before `kill_timeout`.
+    public static func waitForStopSignal() -> Int32 {
+        var mask = stopSignals
+        var received: Int32 = 0
+        while sigwait(&mask, &received) != 0 {}
+        notify("STOPPING=1")
+        return received
+    }
+
+    private static var stopSignals: sigset_t {
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, SIGINT)
+        sigaddset(&mask, SIGTERM)
+        return mask
+    }
+
     /// Tells the manager the app is ready to serve (`READY=1`). Returns false when no
     /// manager listens (no `NOTIFY_SOCKET`), which is not an error.
     @discardableResult

@@ -16,11 +16,6 @@ final class Handler: ChannelInboundHandler, Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    func channelActive(context: ChannelHandlerContext) {
-        openConnections.add(1, ordering: .relaxed)
-        context.fireChannelActive()
-    }
-
     func channelInactive(context: ChannelHandlerContext) {
         openConnections.subtract(1, ordering: .relaxed)
         context.fireChannelInactive()
@@ -45,12 +40,8 @@ final class Handler: ChannelInboundHandler, Sendable {
 }
 
 // Block SIGINT and SIGTERM before any thread starts, so every thread inherits the mask and
-// the main thread takes them with sigwait below.
-var mask = sigset_t()
-sigemptyset(&mask)
-sigaddset(&mask, SIGINT)
-sigaddset(&mask, SIGTERM)
-pthread_sigmask(SIG_BLOCK, &mask, nil)
+// the main thread takes them below (SwiftPM2Worker's graceful-stop hook).
+Worker.blockStopSignals()
 
 let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let bootstrap = ServerBootstrap(group: group)
@@ -82,8 +73,7 @@ say("example-server pid \(getpid()) instance \(instance) " + (inherited.map { "s
 let holdReady = getenv("FAIL_READY_IF_EXISTS").map { access($0, F_OK) == 0 } ?? false
 if !holdReady { Worker.ready(status: "serving on " + (inherited?.name ?? "127.0.0.1:\(port)")) }
 WatchdogPinger.startIfAsked()
-var received: Int32 = 0
-sigwait(&mask, &received)
+let received = Worker.waitForStopSignal()
 say("example-server pid \(getpid()): stopping on signal \(received)\n")
 // Graceful stop: take no new connection (the shared socket stays open for the other
 // instances), let the ones already accepted finish (at most 1 s), then exit.
@@ -103,7 +93,7 @@ func say(_ text: String) {
 
 /// Set on SIGINT/SIGTERM: the accept loop takes no new connection.
 let stopping = Atomic<Bool>(false)
-/// Connections accepted and not yet closed.
+/// Connections accepted and not yet closed (only counted for the inherited socket).
 let openConnections = Atomic<Int>(0)
 /// Set by the accept loop when it has left.
 let acceptLoopDone = Atomic<Bool>(false)
@@ -134,6 +124,9 @@ enum AcceptLoop {
             while !stopping.load(ordering: .relaxed) {
                 let fd = accept(box.listener, nil, nil)
                 if fd >= 0 {
+                    // Counted here, before the hand-off to NIO, so that a stop never
+                    // overlooks a connection that is accepted but not yet active.
+                    openConnections.add(1, ordering: .relaxed)
                     _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
                     box.handle(fd)
                 } else if errno != EINTR && errno != EAGAIN && errno != ECONNABORTED {
