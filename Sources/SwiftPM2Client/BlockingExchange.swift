@@ -26,16 +26,7 @@ enum BlockingExchange {
         let channel = EmbeddedChannel()
         defer { _ = try? channel.finish() }
         try channel.pipeline.syncOperations.addHTTPClientHandlers()
-        var headers = HTTPHeaders()
-        headers.add(name: "Host", value: "localhost")
-        headers.add(name: "Connection", value: "close")
-        if let body {
-            headers.add(name: "Content-Type", value: "application/json")
-            headers.add(name: "Content-Length", value: String(body.count))
-        }
-        try channel.writeOutbound(HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers)))
-        if let body, !body.isEmpty { try channel.writeOutbound(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-        try channel.writeOutbound(HTTPClientRequestPart.end(nil))
+        for part in DaemonClient.requestParts(method, path, body: body) { try channel.writeOutbound(part) }
         var request: [UInt8] = []
         while let buffer = try channel.readOutbound(as: ByteBuffer.self) { request += buffer.readableBytesView }
         try writeAll(fd, request)

@@ -128,19 +128,9 @@ public struct DaemonClient: Sendable {
         }
         do {
             try await channel.executeThenClose { inbound, outbound in
-                var headers = HTTPHeaders()
-                headers.add(name: "Host", value: "localhost")
-                headers.add(name: "Connection", value: "close")
-                if let body {
-                    headers.add(name: "Content-Type", value: "application/json")
-                    headers.add(name: "Content-Length", value: String(body.count))
-                }
                 // One write: the daemon may answer and close as soon as it has the request, so
                 // a separate write of `.end` could meet a closed channel.
-                var parts: [HTTPClientRequestPart] = [.head(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers))]
-                if let body, !body.isEmpty { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-                parts.append(.end(nil))
-                try await outbound.write(contentsOf: parts)
+                try await outbound.write(contentsOf: Self.requestParts(method, path, body: body))
                 for try await part in inbound {
                     switch part {
                     case .head(let head): onHead(Int(head.status.code))
@@ -154,6 +144,21 @@ public struct DaemonClient: Sendable {
         } catch {
             throw .daemonUnavailable("the daemon closed the connection: \(error)")
         }
+    }
+
+    /// The parts of one request to the daemon: head (closing the connection after), body, end.
+    static func requestParts(_ method: HTTPMethod, _ path: String, body: [UInt8]?) -> [HTTPClientRequestPart] {
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: "localhost")
+        headers.add(name: "Connection", value: "close")
+        if let body {
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Content-Length", value: String(body.count))
+        }
+        var parts: [HTTPClientRequestPart] = [.head(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers))]
+        if let body, !body.isEmpty { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+        parts.append(.end(nil))
+        return parts
     }
 
     /// Percent-encodes a path segment or query value.

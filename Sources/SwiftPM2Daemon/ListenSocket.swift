@@ -81,7 +81,8 @@ struct ListenSocket: Sendable {
         return ListenSocket(address: address, fd: fd)
     }
 
-    private static func socketAddress(_ path: String) -> sockaddr_un? {
+    /// `sockaddr_un` for a path (`@name`: the abstract namespace), or nil when it does not fit.
+    static func socketAddress(_ path: String) -> sockaddr_un? {
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         var bytes = Array(path.utf8)
