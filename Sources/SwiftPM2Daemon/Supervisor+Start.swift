@@ -30,9 +30,13 @@ extension Supervisor {
                 closeSockets(of: existing.id)
             }
             guard spec.execMode == .cluster, !spec.listen.isEmpty else { continue }
+            if spec.balance == .reuseport, let unix = spec.listen.first(where: { $0.hasPrefix("unix:") }) {
+                bound.filter { !reused.contains($0.key) }.values.joined().joined().forEach { $0.close() }
+                throw APIError(.badRequest, "\(spec.name): balance \"reuseport\" needs tcp:// addresses; `\(unix)` is a Unix socket (use balance \"shared\")")
+            }
             let slots = spec.balance == .reuseport ? spec.instances.resolve(cores: cores) : 1
-            do {
-                bound[spec.name] = try (0..<slots).map { _ throws(DaemonError) in try bindAll(spec) }
+            do throws(DaemonError) {
+                for _ in 0..<slots { bound[spec.name, default: []].append(try bindAll(spec)) }
             } catch {
                 bound.filter { !reused.contains($0.key) }.values.joined().joined().forEach { $0.close() }
                 throw APIError(.conflict, "\(spec.name): \(error.description)")

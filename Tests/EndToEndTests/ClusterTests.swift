@@ -424,6 +424,12 @@ struct UnixListenTests {
             #expect(run.status == 1)
             #expect(run.stderr.contains("Address already in use"), "\(run.stderr)")
             #expect(try String(contentsOfFile: file, encoding: .utf8) == "keep me\n")
+
+            let reuse = try d.write("reuse.json", #"{"apps":[{"name":"r","script":"/bin/sleep","args":["1000"],"instances":2,"exec_mode":"cluster","balance":"reuseport","listen":"unix:\#(d.home)/files/r.sock"}]}"#)
+            let refused = try d.cli(["start", reuse])
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("needs tcp:// addresses"), "\(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: d.home + "/files/r.sock"))
         }
     }
 }
