@@ -1266,7 +1266,7 @@ def cluster_analysis(c):
             "no work for the whole run, so the 2-instance figure is then that of one instance. Node's primary accepts "
             "every connection itself and hands each to a worker that is free to take it (round-robin), so a burst is "
             "dealt out and no worker is left without connections%s. Not something the harness can change: a socket per instance with `SO_REUSEPORT` "
-            "(connections hashed over the instances instead of raced for; docs/cluster-mode.md lists it as not built) "
+            "(connections hashed over the instances instead of raced for; `balance: reuseport`, not yet measured here) "
             "or a dispatcher like Node's would spread a burst." % (" (splits %s here)" % ", ".join(split(r["n_conns"]) for r in c["cpu"]) if node else ""))
     else:
         lines.append("- `/work`, 2 instances vs 1: every repetition at or above 1.85× (%s); connection splits %s."
