@@ -64,6 +64,24 @@ struct ManagedInstance {
         self.logs = logs
     }
 
+    /// Records `pid` as the slot's process, started at `start` (monotonic) and `wallMs`:
+    /// it leads its own process group, its restart clock starts, and what belonged to the
+    /// previous process (status, failure, exit cause, message, watchdog timer) is cleared.
+    mutating func began(pid: pid_t, at start: Duration, wallMs: Int64, spec: AppSpec) {
+        self.pid = pid
+        pgid = pid
+        startedAt = start
+        startedAtWallMs = wallMs
+        policy.started(at: start)
+        statusText = nil
+        failReason = nil
+        exitCause = nil
+        message = nil
+        watchdogTimer?.cancel()
+        watchdogTimer = nil
+        watchdogInterval = spec.watchdogMs.map { .milliseconds($0) }
+    }
+
     /// True while a process of this instance may still run.
     var isActive: Bool {
         switch state {

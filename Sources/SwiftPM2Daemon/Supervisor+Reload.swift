@@ -92,17 +92,11 @@ extension Supervisor {
         }
         byPID.removeValue(forKey: oldPID)
         byPID[newPID] = ref
-        current.pid = newPID
-        current.pgid = newPID
-        current.startedAt = now
-        current.startedAtWallMs = wallClockMs()
         current.policy.reset()
-        current.policy.started(at: now)
+        current.began(pid: newPID, at: now, wallMs: wallClockMs(), spec: spec)
         current.restarts += 1
         current.generation += 1
         current.statusText = replacementStatus.removeValue(forKey: newPID)
-        current.watchdogTimer?.cancel()
-        current.watchdogInterval = spec.watchdogMs.map { .milliseconds($0) }
         apps[ref.appID]?.instances[ref.index] = current
         armWatchdog(ref)
         publish(ref, kind: "reload", "pid \(newPID) took over from \(oldPID)")
@@ -157,12 +151,12 @@ extension Supervisor {
         for w in entry.waiters { w.resume() }
     }
 
-    /// Waits (boundedly) until no process of group `pgid` is left, SIGKILLing it after 5 s.
-    func waitGone(pgid: pid_t) async {
-        let killAt = ContinuousClock.now + .seconds(5)
-        let giveUpAt = killAt + .seconds(5)
-        while processGroupExists(pgid), ContinuousClock.now < giveUpAt {
-            if ContinuousClock.now > killAt { kill(-pgid, SIGKILL) }
+    /// Waits until no process of group `pgid` is left, polling every 10 ms, at most
+    /// `giveUpAfter`; with `killAfter`, SIGKILLs what is still there from then on.
+    func waitGone(pgid: pid_t, killAfter: Duration? = .seconds(5), giveUpAfter: Duration = .seconds(10)) async {
+        let start = ContinuousClock.now
+        while processGroupExists(pgid), ContinuousClock.now - start < giveUpAfter {
+            if let killAfter, ContinuousClock.now - start > killAfter { kill(-pgid, SIGKILL) }
             try? await Task.sleep(for: .milliseconds(10))
         }
     }

@@ -14,8 +14,9 @@ extension Supervisor {
             let wanted = target.resolve(current: current)
             if wanted > current {
                 if app.spec.balance == .reuseport && app.spec.execMode == .cluster && !app.spec.listen.isEmpty {
-                    do {
-                        while (apps[id]?.slotSockets.count ?? wanted) < wanted { apps[id]?.slotSockets.append(try bindAll(app.spec)) }
+                    do throws(DaemonError) {
+                        let missing = wanted - (apps[id]?.slotSockets.count ?? wanted)
+                        apps[id]?.slotSockets += try bindSlots(app.spec, count: max(0, missing))
                     } catch {
                         throw APIError(.conflict, "\(app.spec.name): \(error.description)")
                     }

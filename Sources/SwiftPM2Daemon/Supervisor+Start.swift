@@ -36,7 +36,7 @@ extension Supervisor {
             }
             let slots = spec.balance == .reuseport ? spec.instances.resolve(cores: cores) : 1
             do throws(DaemonError) {
-                for _ in 0..<slots { bound[spec.name, default: []].append(try bindAll(spec)) }
+                bound[spec.name] = try bindSlots(spec, count: slots)
             } catch {
                 bound.filter { !reused.contains($0.key) }.values.joined().joined().forEach { $0.close() }
                 throw APIError(.conflict, "\(spec.name): \(error.description)")
@@ -97,20 +97,26 @@ extension Supervisor {
               app.sockets.isEmpty, app.slotSockets.isEmpty else { return }
         do throws(DaemonError) {
             if app.spec.balance == .reuseport {
-                var slots: [[ListenSocket]] = []
-                do throws(DaemonError) {
-                    for _ in app.instances { slots.append(try bindAll(app.spec)) }
-                } catch {
-                    slots.joined().forEach { $0.close() }
-                    throw error
-                }
-                apps[id]?.slotSockets = slots
+                apps[id]?.slotSockets = try bindSlots(app.spec, count: app.instances.count)
             } else {
                 apps[id]?.sockets = try bindAll(app.spec)
             }
         } catch {
             throw APIError(.conflict, "\(app.spec.name): \(error.description)")
         }
+    }
+
+    /// The sockets of `count` instance slots (one `bindAll` each); on a failure, those already
+    /// bound are closed.
+    func bindSlots(_ spec: AppSpec, count: Int) throws(DaemonError) -> [[ListenSocket]] {
+        var slots: [[ListenSocket]] = []
+        do throws(DaemonError) {
+            for _ in 0..<count { slots.append(try bindAll(spec)) }
+        } catch {
+            slots.joined().forEach { $0.close() }
+            throw error
+        }
+        return slots
     }
 
     /// Closes the listening sockets of an app (delete, replacement, shutdown).
@@ -163,12 +169,7 @@ extension Supervisor {
         inst.generation += 1
         do {
             let pid = try spawnProcess(spec: spec, index: ref.index, logs: inst.logs, sockets: app.sockets(for: ref.index))
-            inst.pid = pid
-            inst.pgid = pid
-            inst.statusText = nil
-            inst.failReason = nil
-            inst.exitCause = nil
-            inst.watchdogInterval = spec.watchdogMs.map { .milliseconds($0) }
+            inst.began(pid: pid, at: now, wallMs: wallClockMs(), spec: spec)
             inst.state = spec.waitReady ? .launching : .online
             if spec.waitReady {
                 let generation = inst.generation
@@ -179,10 +180,6 @@ extension Supervisor {
                     await self?.readinessTimedOut(ref, generation: generation)
                 }
             }
-            inst.startedAt = now
-            inst.startedAtWallMs = wallClockMs()
-            inst.policy.started(at: now)
-            inst.message = nil
             if isRestart { inst.restarts += 1 }
             byPID[pid] = ref
             app.instances[ref.index] = inst

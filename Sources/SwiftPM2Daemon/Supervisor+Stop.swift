@@ -121,10 +121,7 @@ extension Supervisor {
             Task { [weak self] in
                 // Bounded: the kill timer SIGKILLs the group at the deadline; the subreaper
                 // reaps what dies, so the group empties soon after.
-                let giveUpAt = ContinuousClock.now + .seconds(30)
-                while processGroupExists(pgid), ContinuousClock.now < giveUpAt {
-                    try? await Task.sleep(for: .milliseconds(10))
-                }
+                await self?.waitGone(pgid: pgid, killAfter: nil, giveUpAfter: .seconds(30))
                 await self?.markStopped(ref, generation: generation)
             }
             return
