@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Makes sure libsystemd's and libyaml's headers are there (pkg-config libsystemd, yaml-0.1);
-# installs libsystemd-dev / libyaml-dev through apt when they are not, and says so. Fails with
-# one clear sentence when it cannot.
+# Makes sure libsystemd's and libyaml's headers are there (pkg-config libsystemd, yaml-0.1),
+# and curl, which the demo and the end-to-end tests use; installs libsystemd-dev / libyaml-dev /
+# curl through apt when they are not, and says so. Fails with one clear sentence when it cannot.
 set -euo pipefail
 has() { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$1" 2>/dev/null; }
 MISSING=()
 has libsystemd || MISSING+=(libsystemd-dev)
 has yaml-0.1 || MISSING+=(libyaml-dev)
+command -v curl >/dev/null 2>&1 || MISSING+=(curl)
 if [ "${#MISSING[@]}" = 0 ]; then
     exit 0
 fi
 WHAT="${MISSING[*]}"
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "swiftpm2: development files are missing ($WHAT) and apt-get is not available: install $WHAT (or your system's equivalent) and pkg-config, then run make again." >&2
+    echo "swiftpm2: packages are missing ($WHAT) and apt-get is not available: install $WHAT (or your system's equivalent) and pkg-config, then run make again." >&2
     exit 1
 fi
 SUDO=""
