@@ -14,13 +14,17 @@ struct ManagedApp {
     var instances: [ManagedInstance]
     /// Cluster mode: the sockets the daemon bound for `listen`, held for the app's life.
     var sockets: [ListenSocket] = []
-    /// `balance: reuseport`: each instance slot's own SO_REUSEPORT sockets, kept across the
-    /// slot's restarts and reloads.
+    /// `balance: roundrobin` or `reuseport`: each instance slot's own SO_REUSEPORT sockets,
+    /// kept across the slot's restarts and reloads.
     var slotSockets: [[ListenSocket]] = []
+    /// `balance: roundrobin`: the steering of each `listen` address, in its order.
+    var steering: [ConnectionSteering] = []
+    /// Slots taken out of the rotation before they are scaled away.
+    var drainingSlots: Set<Int> = []
 
     /// The sockets instance `index` inherits.
     func sockets(for index: Int) -> [ListenSocket] {
-        spec.balance == .reuseport ? (index < slotSockets.count ? slotSockets[index] : []) : sockets
+        slotSockets.isEmpty ? sockets : (index < slotSockets.count ? slotSockets[index] : [])
     }
 
     var isFullyStopped: Bool {

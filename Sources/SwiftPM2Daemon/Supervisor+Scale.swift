@@ -13,7 +13,7 @@ extension Supervisor {
             let current = app.instances.count
             let wanted = target.resolve(current: current)
             if wanted > current {
-                if app.spec.balance == .reuseport && app.spec.execMode == .cluster && !app.spec.listen.isEmpty {
+                if perSlotSockets(app.spec) && app.spec.execMode == .cluster && !app.spec.listen.isEmpty {
                     do throws(DaemonError) {
                         let missing = wanted - (apps[id]?.slotSockets.count ?? wanted)
                         apps[id]?.slotSockets += try bindSlots(app.spec, count: max(0, missing))
@@ -34,6 +34,7 @@ extension Supervisor {
                 }
             } else if wanted < current {
                 let surplus = (wanted..<current).map { InstanceRef(appID: id, index: $0) }
+                await drain(slots: wanted..<current, of: id)
                 var waits: [InstanceRef] = []
                 for ref in surplus where beginStop(ref) { waits.append(ref) }
                 for ref in waits { await waitStopped(ref) }
@@ -41,12 +42,14 @@ extension Supervisor {
                 guard var now = apps[id] else { continue }
                 if now.instances.count == current {
                     now.instances.removeLast(current - wanted)
-                    // reuseport: a slot's socket goes with its instance (connections still
-                    // queued on it are reset; see docs/cluster-mode.md).
+                    // A slot's sockets go with its instance (roundrobin drained them first;
+                    // with reuseport, connections still queued there are reset).
                     while now.slotSockets.count > wanted { now.slotSockets.removeLast().forEach { $0.close() } }
+                    now.drainingSlots.subtract(wanted..<current)
                     now.spec.instances = .count(wanted)
                     apps[id] = now
                 }
+                refreshSteering(id)
             }
             publishScale(id, from: current, to: apps[id]?.instances.count ?? wanted)
         }

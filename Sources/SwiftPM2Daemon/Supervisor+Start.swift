@@ -19,22 +19,23 @@ extension Supervisor {
         for spec in specs {
             if let existing = app(named: spec.name) {
                 let old = existing.spec
-                let slots = spec.balance == .reuseport ? spec.instances.resolve(cores: cores) : 1
+                let perSlot = perSlotSockets(spec)
+                let slots = perSlot ? spec.instances.resolve(cores: cores) : 1
                 if old.execMode == spec.execMode, old.listen == spec.listen, old.balance == spec.balance,
-                   spec.balance == .shared || existing.slotSockets.count == slots {
+                   !perSlot || existing.slotSockets.count == slots {
                     // Same addresses: keep the sockets the app holds (and its queued connections).
-                    bound[spec.name] = spec.balance == .reuseport ? existing.slotSockets : [existing.sockets]
+                    bound[spec.name] = perSlot ? existing.slotSockets : [existing.sockets]
                     reused.insert(spec.name)
                     continue
                 }
                 closeSockets(of: existing.id)
             }
             guard spec.execMode == .cluster, !spec.listen.isEmpty else { continue }
-            if spec.balance == .reuseport, let unix = spec.listen.first(where: { $0.hasPrefix("unix:") }) {
+            if spec.balance.perSlotSockets, let unix = spec.listen.first(where: { $0.hasPrefix("unix:") }) {
                 bound.filter { !reused.contains($0.key) }.values.joined().joined().forEach { $0.close() }
-                throw APIError(.badRequest, "\(spec.name): balance \"reuseport\" needs tcp:// addresses; `\(unix)` is a Unix socket (use balance \"shared\")")
+                throw APIError(.badRequest, "\(spec.name): balance \"\(spec.balance.rawValue)\" needs tcp:// addresses; `\(unix)` is a Unix socket (use balance \"shared\")")
             }
-            let slots = spec.balance == .reuseport ? spec.instances.resolve(cores: cores) : 1
+            let slots = perSlotSockets(spec) ? spec.instances.resolve(cores: cores) : 1
             do throws(DaemonError) {
                 bound[spec.name] = try bindSlots(spec, count: slots)
             } catch {
@@ -46,7 +47,7 @@ extension Supervisor {
         var started: [Int] = []
         var failures: [String] = []
         for spec in specs {
-            warnings += unsupportedWarnings(spec)
+            warnings += unsupportedWarnings(spec) + balanceWarnings(spec)
             let id: Int
             if let existing = app(named: spec.name) {
                 id = existing.id
@@ -57,7 +58,7 @@ extension Supervisor {
                 apps[id] = makeApp(id: id, spec: spec)
                 order.append(id)
             }
-            if spec.balance == .reuseport {
+            if perSlotSockets(spec) {
                 apps[id]!.slotSockets = bound[spec.name] ?? []
             } else {
                 apps[id]!.sockets = bound[spec.name]?.first ?? []
@@ -74,57 +75,6 @@ extension Supervisor {
             throw APIError(.spawnFailed, failures.joined(separator: "; "))
         }
         return AppList(apps: started.compactMap { apps[$0].map(info) }, warnings: warnings)
-    }
-
-    /// Binds every `listen` address of `spec` once (SO_REUSEPORT with `balance: reuseport`).
-    func bindAll(_ spec: AppSpec) throws(DaemonError) -> [ListenSocket] {
-        var sockets: [ListenSocket] = []
-        for address in spec.listen {
-            do {
-                sockets.append(try ListenSocket.bind(address, reusePort: spec.balance == .reuseport))
-            } catch {
-                sockets.forEach { $0.close() }
-                throw error
-            }
-        }
-        return sockets
-    }
-
-    /// Binds a cluster app's sockets again if it holds none (a failed start that replaced
-    /// them, say), so that its instances never start without them.
-    func ensureSockets(of id: Int) throws(APIError) {
-        guard let app = apps[id], app.spec.execMode == .cluster, !app.spec.listen.isEmpty,
-              app.sockets.isEmpty, app.slotSockets.isEmpty else { return }
-        do throws(DaemonError) {
-            if app.spec.balance == .reuseport {
-                apps[id]?.slotSockets = try bindSlots(app.spec, count: app.instances.count)
-            } else {
-                apps[id]?.sockets = try bindAll(app.spec)
-            }
-        } catch {
-            throw APIError(.conflict, "\(app.spec.name): \(error.description)")
-        }
-    }
-
-    /// The sockets of `count` instance slots (one `bindAll` each); on a failure, those already
-    /// bound are closed.
-    func bindSlots(_ spec: AppSpec, count: Int) throws(DaemonError) -> [[ListenSocket]] {
-        var slots: [[ListenSocket]] = []
-        do throws(DaemonError) {
-            for _ in 0..<count { slots.append(try bindAll(spec)) }
-        } catch {
-            slots.joined().forEach { $0.close() }
-            throw error
-        }
-        return slots
-    }
-
-    /// Closes the listening sockets of an app (delete, replacement, shutdown).
-    func closeSockets(of id: Int) {
-        apps[id]?.sockets.forEach { $0.close() }
-        apps[id]?.sockets = []
-        apps[id]?.slotSockets.joined().forEach { $0.close() }
-        apps[id]?.slotSockets = []
     }
 
     func app(named name: String) -> ManagedApp? {

@@ -66,6 +66,7 @@ public actor Supervisor {
         if let pid = inst.pid ?? inst.pgid { log[metadataKey: "pid"] = "\(pid)" }
         log.info("\(kind): \(message)")
         if notifier.isEnabled { notifier.status(summary()) }
+        refreshSteering(ref.appID)
     }
 
     // MARK: - Views

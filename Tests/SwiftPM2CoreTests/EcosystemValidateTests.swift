@@ -105,6 +105,22 @@ struct EcosystemFakeProbe: ExecutableProbe {
         ])
     }
 
+    @Test func balanceDefaultsToRoundRobinAndRefusesPerSlotUnixSockets() throws {
+        func balance(_ keys: String) throws -> Balance {
+            try load(#"{"script": "server", "exec_mode": "cluster", \#(keys)}"#).apps[0].balance
+        }
+        #expect(try balance(#""port": 3000"#) == .roundRobin)
+        #expect(try balance(#""listen": "unix:/run/a.sock""#) == .shared)
+        #expect(try balance(#""listen": ["tcp://127.0.0.1:1", "unix:/run/a.sock"]"#) == .shared)
+        #expect(try balance(#""port": 3000, "balance": "shared""#) == .shared)
+        #expect(try balance(#""port": 3000, "balance": "reuseport""#) == .reuseport)
+        let refused = issues(#"{"apps": [{"script": "server", "listen": "unix:/run/a.sock", "balance": "roundrobin"}]}"#)
+        #expect(refused.map(\.path) == ["apps[0].balance"])
+        #expect(refused.first?.message == "balance \"roundrobin\" needs tcp:// addresses; `unix:/run/a.sock` is a Unix socket")
+        let wrong = issues(#"{"apps": [{"script": "server", "balance": "random"}]}"#)
+        #expect(wrong.first?.message == "expected \"roundrobin\", \"shared\" or \"reuseport\", got \"random\"")
+    }
+
     @Test func envSelectionAndMissingEnvWarning() throws {
         let text = #"{"apps": [{"script": "server", "env": {"A": "1", "B": 2.5}, "env_staging": {"A": "s"}}]}"#
         #expect(try load(text).apps[0].env == ["A": "1", "B": "2.5"])

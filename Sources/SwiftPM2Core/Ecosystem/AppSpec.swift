@@ -90,7 +90,7 @@ public struct AppSpec: Codable, Sendable, Equatable {
         self.watch = []
         self.ignoreWatch = []
         self.listen = []
-        self.balance = .shared
+        self.balance = .roundRobin
     }
 
     public static let defaultMaxRestarts = 16
@@ -138,12 +138,19 @@ public enum InstanceCount: Codable, Sendable, Equatable {
 
 /// How the instances of a cluster app share its `listen` addresses.
 public enum Balance: String, Codable, Sendable, Equatable {
+    /// One SO_REUSEPORT socket per address per instance slot, and new connections dealt to
+    /// the ready instances in turn by a BPF program the daemon attaches (the default for
+    /// tcp:// addresses). Where the daemon may not load BPF, `shared` is used instead.
+    case roundRobin = "roundrobin"
     /// One socket per address, inherited by every instance; the kernel queues connections
     /// for whichever instance accepts next.
     case shared
     /// One SO_REUSEPORT socket per address per instance slot, kept by the daemon across the
     /// slot's restarts and reloads; the kernel spreads connections by hash.
     case reuseport
+
+    /// True when each instance slot has sockets of its own (SO_REUSEPORT).
+    public var perSlotSockets: Bool { self != .shared }
 }
 
 public enum ExecMode: String, Codable, Sendable, Equatable {

@@ -21,7 +21,25 @@ extension AppValidator {
             let address = "tcp://0.0.0.0:\(port.value)"
             if !spec.listen.contains(address) { spec.listen.append(address) }
         }
+        resolveBalance()
         spec.env = env.merging(selectedEnv ?? [:]) { _, selected in selected }
+    }
+
+    /// `balance`: round-robin by default, `shared` by default when an address is a Unix socket
+    /// (which cannot be bound once per instance); an explicit per-instance mode with a Unix
+    /// address is an error.
+    private mutating func resolveBalance() {
+        let unix = spec.listen.first { $0.hasPrefix("unix:") }
+        guard let given = balance else {
+            spec.balance = unix == nil ? .roundRobin : .shared
+            return
+        }
+        spec.balance = given.value
+        if given.value != .shared, let unix {
+            fail(JSONPath.key(path, "balance"), order: given.order, ValueProblem(
+                "balance \"\(given.value.rawValue)\" needs tcp:// addresses; `\(unix)` is a Unix socket",
+                hint: "use balance \"shared\" for Unix sockets"))
+        }
     }
 
     /// `cwd` against the ecosystem file's folder; it must be a folder.

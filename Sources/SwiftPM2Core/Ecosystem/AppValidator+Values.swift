@@ -27,13 +27,13 @@ extension AppValidator {
         }
     }
 
-    /// `shared` or `reuseport`.
+    /// `roundrobin`, `shared` or `reuseport`.
     static func balance(_ value: EcosystemValue) throws(ValueProblem) -> Balance {
         switch value {
         case .string(let s): if let b = Balance(rawValue: s) { return b }
         default: break
         }
-        throw .expected("\"shared\" or \"reuseport\"", got: value, hint: "see docs/cluster-mode.md for the trade-off")
+        throw .expected("\"roundrobin\", \"shared\" or \"reuseport\"", got: value, hint: "see docs/cluster-mode.md for the trade-off")
     }
 
     /// One exit code or an array of them, each 0...255.

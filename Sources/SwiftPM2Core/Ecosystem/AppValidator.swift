@@ -31,6 +31,7 @@ struct AppValidator {
     var interpreterIsNone = false
     var watch: (value: EcosystemValue, order: Int)?
     var port: (value: Int, order: Int)?
+    var balance: (value: Balance, order: Int)?
     var env: [String: String] = [:]
     var selectedEnv: [String: String]?
     var seenKeys: [String: String] = [:]
@@ -105,7 +106,8 @@ struct AppValidator {
         case "interpreter_args": spec.interpreterArgs = take(value, at, order, AppValidator.arguments) ?? []
         case "instances": spec.instances = take(value, at, order, ValueFormats.instances) ?? spec.instances
         case "exec_mode": spec.execMode = take(value, at, order, AppValidator.execMode) ?? spec.execMode
-        case "balance": spec.balance = take(value, at, order, AppValidator.balance) ?? spec.balance
+        case "balance":
+            if let b = take(value, at, order, AppValidator.balance) { balance = (b, order) }
         case "namespace": spec.namespace = take(value, at, order, ValueFormats.string) ?? spec.namespace
         case "env": env = environment(value, at: at, order: order)
         case "autorestart": spec.autorestart = take(value, at, order, ValueFormats.bool) ?? spec.autorestart
