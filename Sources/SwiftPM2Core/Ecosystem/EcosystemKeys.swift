@@ -16,7 +16,7 @@
 /// | `min_uptime`, `restart_delay`, `kill_timeout`, `listen_timeout` | duration: ms, or `"500ms"`, `"1.5s"`, `"2m"`, `"1h"` | 1000, 0, 1600, 3000 | PM2 accepts strings for `min_uptime` only |
 /// | `exp_backoff_restart_delay` | duration; `0` = off | off | same |
 /// | `crash_window` | duration | 60000 | ours: crashes this close together count as unstable |
-/// | `balance` | `shared`, `reuseport` | `shared` | ours: one socket for all instances, or one SO_REUSEPORT socket per instance |
+/// | `balance` | `roundrobin`, `shared`, `reuseport` | `roundrobin` (`shared` with a unix: address) | ours: per-instance SO_REUSEPORT sockets dealt in turn by BPF, one socket for all, or per-instance sockets spread by hash |
 /// | `watchdog` | duration (0 = off) | off | ours: `WATCHDOG_USEC` for the app; no `WATCHDOG=1` for that long recycles the instance |
 /// | `kill_signal` | `"SIGTERM"`, `"TERM"`, `"sigterm"`, or 1...64 | SIGINT | same |
 /// | `stop_exit_codes` | integer or array of integers 0...255 | `[]` | same |
