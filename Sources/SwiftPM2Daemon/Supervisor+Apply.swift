@@ -34,7 +34,9 @@ extension Supervisor {
                 result.restarted.append(spec.name)
                 continue
             }
-            if oldCount != newCount { _ = try await scale(.id(id), to: .exactly(newCount)) }
+            // Fewer instances: remove first, so that fewer are replaced. More: add after the
+            // replacement, so that the added ones start with the new settings too.
+            if newCount < oldCount { _ = try await scale(.id(id), to: .exactly(newCount)) }
             adopt(spec, into: id)
             if spec.execMode == .cluster {
                 _ = try await reload(.id(id))
@@ -43,6 +45,7 @@ extension Supervisor {
                 _ = try await restart(.id(id))
                 result.restarted.append(spec.name)
             }
+            if newCount > oldCount { _ = try await scale(.id(id), to: .exactly(newCount)) }
         }
         if !toStart.isEmpty {
             let list = try start(toStart)

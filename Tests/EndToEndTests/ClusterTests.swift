@@ -330,7 +330,17 @@ struct ApplyTests {
             #expect(try await pids(d, "job") != job0)
             #expect(try await pids(d, "web").count == 3)
 
-            run = try d.cli(["apply", "--prune", try file(d, port: port, clusterEnv: "b", instances: 3, withFork: false)])
+            // Count and settings at once: every instance, the added one too, gets the new settings.
+            run = try d.cli(["apply", try file(d, port: port, clusterEnv: "c", forkArgs: "2000", instances: 4)])
+            #expect(run.stdout.contains("reloaded: web"), "\(run.stdout)")
+            let web4 = try await pids(d, "web")
+            #expect(web4.count == 4)
+            for pid in web4 {
+                let flavour = try String(contentsOfFile: "/proc/\(pid)/environ", encoding: .utf8)
+                #expect(flavour.contains("FLAVOUR=c"), "pid \(pid)")
+            }
+
+            run = try d.cli(["apply", "--prune", try file(d, port: port, clusterEnv: "c", instances: 3, withFork: false)])
             #expect(run.stdout.contains("deleted: job"), "\(run.stdout)")
             #expect(try await d.client.apps().apps.map(\.name) == ["web"])
         }
