@@ -13,6 +13,8 @@ int pm2_posix_spawn_setsid_flag(void) {
 
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 int pm2_enable_passcred(int fd) {
     int one = 1;
@@ -43,4 +45,12 @@ ssize_t pm2_recv_with_pid(int fd, char *buf, size_t len, pid_t *pid) {
         }
     }
     return n;
+}
+
+int pm2_pidfd_open(pid_t pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    return (int)syscall(434, pid, 0);
+#endif
 }

@@ -51,6 +51,16 @@ public struct DaemonClient: Sendable {
         try await call(.DELETE, "/v1/apps/\(Self.escape(selector))")
     }
 
+    /// `save`: writes the running apps to the daemon's `dump.json`.
+    public func save() async throws(ClientError) -> SaveResult {
+        try await call(.POST, "/v1/save", body: [])
+    }
+
+    /// `resurrect`: starts the saved apps that do not run.
+    public func resurrect() async throws(ClientError) -> AppList {
+        try await call(.POST, "/v1/resurrect", body: [])
+    }
+
     public func kill() async throws(ClientError) -> PingResponse {
         try await call(.POST, "/v1/kill", body: [])
     }

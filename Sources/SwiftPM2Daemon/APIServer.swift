@@ -18,12 +18,19 @@ struct APIServer: Sendable {
     static func bind(path: String, group: any EventLoopGroup) async throws -> NIOAsyncChannel<(Connection, PeerCredentials?), Never> {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
-            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
-                PeerCredentials.of(channel).flatMapThrowing { peer in
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return (try Connection(wrappingChannelSynchronously: channel), peer)
-                }
-            }
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true, childChannelInitializer: connection)
+    }
+
+    /// Serves on a listening socket systemd passed (socket activation of `swiftpm2d.socket`).
+    static func adopt(listening fd: Int32, group: any EventLoopGroup) async throws -> NIOAsyncChannel<(Connection, PeerCredentials?), Never> {
+        try await ServerBootstrap(group: group).bind(NIOBSDSocket.Handle(fd), cleanupExistingSocketFile: false, childChannelInitializer: connection)
+    }
+
+    @Sendable private static func connection(_ channel: any Channel) -> EventLoopFuture<(Connection, PeerCredentials?)> {
+        PeerCredentials.of(channel).flatMapThrowing { peer in
+            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+            return (try Connection(wrappingChannelSynchronously: channel), peer)
+        }
     }
 
     /// Serves connections until the listening channel closes.

@@ -18,6 +18,12 @@ public struct Daemon: Sendable {
         self.logger = logger
     }
 
+    /// `swiftpm2d --fd-keeper PATH`: holds descriptors for the daemon until told to quit
+    /// (see `DescriptorStore`); returns the exit status.
+    public static func runFDKeeper(path: String) -> Int32 {
+        pm2_keeper_run(path) == 0 ? 0 : 1
+    }
+
     /// Call first thing in `main`, before any thread exists.
     public static func prepareProcess() {
         SignalWaiter.ignoreDefaultActions()
@@ -26,12 +32,13 @@ public struct Daemon: Sendable {
         pm2_set_child_subreaper()
     }
 
-    public func run() async throws {
+    public func run(resurrect: Bool = false) async throws {
         try home.prepare()
         try home.lockExclusively()
         if let other = runningDaemonPID() {
             throw DaemonError(message: "another swiftpm2d (pid \(other)) already serves \(home.socketPath)", errno: nil)
         }
+        let inherited = SystemdNotifier.inheritedDescriptors()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let reaper = ChildReaper()
         let bus = EventBus()
@@ -41,21 +48,42 @@ public struct Daemon: Sendable {
         let (shutdownRequests, requestShutdown) = AsyncStream.makeStream(of: Void.self)
         let router = Router(supervisor: supervisor, bus: bus, home: home, requestShutdown: { requestShutdown.yield() })
         let server = APIServer(router: router, logger: logger)
-        let listener = try await APIServer.bind(path: home.socketPath, group: group)
-        chmod(home.socketPath, 0o600)
+
+        // What a previous daemon ran and kept: take it back before serving anything.
+        let (store, recovered) = DescriptorStore.open(home: home, inherited: inherited.stored, logger: logger)
+        let summary = await supervisor.takeOver(store: store, recovered: recovered, resurrect: resurrect)
+
+        let listener: NIOAsyncChannel<(APIServer.Connection, PeerCredentials?), Never>
+        if let activated = inherited.control {
+            listener = try await APIServer.adopt(listening: activated, group: group)
+        } else {
+            listener = try await APIServer.bind(path: home.socketPath, group: group)
+            chmod(home.socketPath, 0o600)
+        }
         home.writePID()
         signalReadyPipe()
-        notifier.ready(status: "no apps")
-        logger.info("swiftpm2d \(Router.version) serving \(home.socketPath) (pid \(getpid()))")
+        notifier.ready(status: await supervisor.statusLine())
+        logger.info("swiftpm2d \(Router.version) serving \(home.socketPath) (pid \(getpid()))\(summary.map { "; " + $0 } ?? "")")
 
         await withDiscardingTaskGroup { tasks in
             tasks.addTask { await supervisor.consumeExits() }
+            tasks.addTask { await supervisor.consumeAdoptedExits() }
             tasks.addTask {
                 for await message in notify.messages { await supervisor.handleNotify(message) }
             }
             tasks.addTask { await server.serve(listener) }
+            if let interval = SystemdNotifier.watchdogInterval() {
+                tasks.addTask { await Self.watchdogPings(every: interval / 2, supervisor: supervisor, loop: group.next(), notifier: notifier) }
+            }
             tasks.addTask {
                 for await signal in SignalWaiter.stream() {
+                    if signal == SIGHUP {
+                        logger.info("received SIGHUP: reloading every app")
+                        notifier.reloading()
+                        _ = try? await supervisor.reload(.all)
+                        notifier.ready(status: await supervisor.statusLine())
+                        continue
+                    }
                     logger.info("received \(signalName(signal)), shutting down")
                     requestShutdown.yield()
                     return
@@ -64,9 +92,10 @@ public struct Daemon: Sendable {
             for await _ in shutdownRequests { break }
             notifier.stopping()
             await supervisor.stopEverything()
+            await supervisor.forgetDurable()
             try? await listener.channel.close()
             bus.finishAll()
-            unlink(home.socketPath)
+            if inherited.control == nil { unlink(home.socketPath) }
             unlink(home.pidPath)
             unlink(home.notifyPath)
             tasks.cancelAll()
@@ -74,6 +103,16 @@ public struct Daemon: Sendable {
         logger.info("swiftpm2d stopped")
         try? await group.shutdownGracefully()
         exit(0)
+    }
+
+    /// `WATCHDOG=1` for systemd, sent only after a round trip through the supervisor actor and
+    /// the event loop that serves the API, so that a hung actor or loop stops the pings.
+    private static func watchdogPings(every interval: Duration, supervisor: Supervisor, loop: any EventLoop, notifier: SystemdNotifier) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            _ = await supervisor.statusLine()
+            try? await loop.submit { notifier.watchdog() }.get()
+        }
     }
 
     /// The pid of a daemon that answers on our socket, if one does.

@@ -24,6 +24,12 @@ public struct DaemonHome: Sendable {
     public var logsDirectory: String { root + "/logs" }
     /// The `NOTIFY_SOCKET` every instance gets (sd_notify datagrams).
     public var notifyPath: String { root + "/notify.sock" }
+    /// The fd keeper's socket (descriptors that outlive the daemon).
+    public var keeperPath: String { root + "/keeper.sock" }
+    /// What runs, for the next daemon to take back after a crash (rewritten on every change).
+    public var statePath: String { root + "/state.json" }
+    /// What `swiftpm2 save` wrote, for `resurrect`.
+    public var dumpPath: String { root + "/dump.json" }
 
     /// Creates the folder (0700) and `logs/`, and tightens the mode of a folder that exists.
     public func prepare() throws(DaemonError) {

@@ -5,7 +5,8 @@ func describeExit(code: Int32?, signal: Int32?, coreDumped: Bool = false) -> Str
     if let signal {
         return "killed by \(signalName(signal))" + (coreDumped ? " (core dumped)" : "")
     }
-    return "exited with code \(code ?? -1)"
+    guard let code else { return "exited (status unknown: taken over from a previous daemon, not its child)" }
+    return "exited with code \(code)"
 }
 
 /// "SIGTERM" for 15; "signal 40" for what has no short name.

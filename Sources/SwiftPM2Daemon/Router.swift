@@ -56,6 +56,12 @@ struct Router: Sendable {
             var result = try await supervisor.apply(specs.apps, prune: q["prune"] == "true" || q["prune"] == "1")
             result.warnings = specs.warnings + result.warnings
             return .json(result)
+        case (_, 2) where p == ["v1", "save"]:
+            guard method == .POST else { throw Self.notAllowed(method, "/v1/save", "POST") }
+            return .json(try await supervisor.save())
+        case (_, 2) where p == ["v1", "resurrect"]:
+            guard method == .POST else { throw Self.notAllowed(method, "/v1/resurrect", "POST") }
+            return .json(try await supervisor.resurrect())
         case (.GET, 2) where p == ["v1", "events"]:
             return .ndjson(eventStream())
         case (_, 2) where p == ["v1", "kill"]:

@@ -76,12 +76,13 @@ extension Supervisor {
         apps[id]?.slotSockets.joined().forEach { $0.close() }
         apps[id]?.slotSockets = []
         apps[id]?.steering = []
+        markDurable()
     }
 
     /// `balance: roundrobin`: puts exactly the slots whose instance is online (and not being
     /// drained) in each address's rotation, attaching the program first if the app has none.
     /// Called after every instance event; writes to the kernel only what changed.
-    func refreshSteering(_ id: Int) {
+    func refreshSteering(_ id: Int, attempt: Int = 0) {
         guard var app = apps[id], app.spec.balance == .roundRobin, !app.slotSockets.isEmpty, steeringAvailable else { return }
         do throws(DaemonError) {
             if app.steering.count != app.spec.listen.count {
@@ -101,6 +102,15 @@ extension Supervisor {
                 try steering.rotate(over: serving.map { app.slotSockets[$0][k].fd })
             }
         } catch {
+            // EBUSY after a takeover: the previous daemon's program, just replaced, still holds
+            // the sockets until the kernel frees it; try again shortly.
+            if error.errno == EBUSY && attempt < 50 {
+                Task { [weak self] in
+                    try? await Task.sleep(for: .milliseconds(20))
+                    await self?.refreshSteering(id, attempt: attempt + 1)
+                }
+                return
+            }
             logger.warning("\(app.spec.name): \(error.description); connections are spread by the kernel's hash meanwhile")
         }
     }

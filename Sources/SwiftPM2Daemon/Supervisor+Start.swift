@@ -179,8 +179,10 @@ extension Supervisor {
         do {
             let pid = try Spawner.spawn(request)
             reaper.noteSpawned()
+            keepLogPipes(outputs.readEnds, of: pid)
             return pid
         } catch {
+            outputs.readEnds.forEach { close($0.fd) }
             throw DaemonError(message: error.description, errno: nil)
         }
     }
@@ -189,6 +191,7 @@ extension Supervisor {
 
     /// A child was reaped: finish a stop, or apply the restart policy to a crash.
     func handleExit(_ exit: ChildExit) {
+        dropLogPipes(of: exit.pid)
         if replacements[exit.pid] != nil {
             kill(-exit.pid, SIGKILL)
             finishReplacement(exit.pid, .failed("the replacement " + describeExit(code: exit.code, signal: exit.signal, coreDumped: exit.coreDumped)))

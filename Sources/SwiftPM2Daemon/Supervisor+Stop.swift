@@ -155,5 +155,24 @@ extension Supervisor {
 
 /// True while any process (zombies included) is in group `pgid`.
 func processGroupExists(_ pgid: pid_t) -> Bool {
-    kill(-pgid, 0) == 0 || errno == EPERM
+    guard kill(-pgid, 0) == 0 || errno == EPERM else { return false }
+    // The group has members, but zombies count too: those of instances taken over from a
+    // previous daemon are not ours to reap. A live leader settles it; else look for a live member.
+    if processStartTime(pgid) != nil { return true }
+    return liveMemberExists(ofGroup: pgid)
+}
+
+/// True when some process of group `pgid` is not a zombie (scans /proc).
+private func liveMemberExists(ofGroup pgid: pid_t) -> Bool {
+    guard let dir = opendir("/proc") else { return true }
+    defer { closedir(dir) }
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard let pid = pid_t(name), let text = readTextFile("/proc/\(pid)/stat", limit: 1024),
+              let close = text.lastIndex(of: ")") else { continue }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // fields[0]: state (field 3); fields[2]: process group (field 5).
+        if fields.count > 2, fields[2] == Substring(String(pgid)), fields[0] != "Z", fields[0] != "X" { return true }
+    }
+    return false
 }

@@ -32,6 +32,14 @@ public actor Supervisor {
     var retiring: [pid_t: Retiring] = [:]
     /// STATUS= of replacements that got ready, until they take their slot.
     var replacementStatus: [pid_t: String] = [:]
+    /// Descriptors that outlive the daemon (sockets, log pipes), once `run` opened it.
+    var store: DescriptorStore?
+    /// A write of `state.json` (and a sync of `store`) is pending.
+    var durableDirty = false
+    /// Exits of instances taken over from a previous daemon (not our children).
+    let adoptedExits = ProcessExitWatcher()
+    /// Processes whose log pipes' read ends are in `store`.
+    var storedLogPipes: Set<pid_t> = []
 
     init(home: DaemonHome, logger: Logger, reaper: ChildReaper, bus: EventBus, group: any EventLoopGroup, notifyPath: String?) {
         self.notifyPath = notifyPath
@@ -53,6 +61,13 @@ public actor Supervisor {
         }
     }
 
+    /// Applies exits of instances taken over from a previous daemon.
+    func consumeAdoptedExits() async {
+        for await exit in adoptedExits.exits {
+            handleExit(exit)
+        }
+    }
+
     // MARK: - Events
 
     func publish(_ ref: InstanceRef, kind: String, _ message: String) {
@@ -67,6 +82,7 @@ public actor Supervisor {
         log.info("\(kind): \(message)")
         if notifier.isEnabled { notifier.status(summary()) }
         refreshSteering(ref.appID)
+        markDurable()
     }
 
     // MARK: - Views

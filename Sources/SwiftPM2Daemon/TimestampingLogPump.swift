@@ -11,6 +11,9 @@ struct InstanceOutputs {
     var stdout: Int32
     var stderr: Int32
     fileprivate var parentCloses: [Int32]
+    /// With a date format: copies of the pipes' read ends ("out", "err"), for the
+    /// `DescriptorStore`, so that the output survives a daemon crash; the caller closes them.
+    var readEnds: [(stream: String, fd: Int32)] = []
 
     func closeParentEnds() {
         for fd in parentCloses { close(fd) }
@@ -47,10 +50,14 @@ final class TimestampingLogPump: Sendable {
         }
         let format = LogDateFormat(dateFormat)
         do throws(DaemonError) {
-            let outWrite = try pump(into: out, path: logs.out, format: format)
-            let errWrite: Int32
-            do throws(DaemonError) { errWrite = try pump(into: err, path: logs.err, format: format) } catch { close(outWrite); throw error }
-            return InstanceOutputs(stdout: outWrite, stderr: errWrite, parentCloses: [outWrite, errWrite])
+            let outPipe = try pipe()
+            let errPipe: (read: Int32, write: Int32)
+            do throws(DaemonError) { errPipe = try pipe() } catch { close(outPipe.read); close(outPipe.write); throw error }
+            var outputs = InstanceOutputs(stdout: outPipe.write, stderr: errPipe.write, parentCloses: [outPipe.write, errPipe.write])
+            outputs.readEnds = [("out", dup(outPipe.read)), ("err", dup(errPipe.read))]
+            attach(readEnd: outPipe.read, into: out, path: logs.out, format: format)
+            attach(readEnd: errPipe.read, into: err, path: logs.err, format: format)
+            return outputs
         } catch {
             close(out)
             close(err)
@@ -64,12 +71,22 @@ final class TimestampingLogPump: Sendable {
         return fd
     }
 
-    /// A pipe whose read end stamps lines into `file` (which it then owns); returns the write end.
-    private func pump(into file: Int32, path: String, format: LogDateFormat) throws(DaemonError) -> Int32 {
+    /// A log pipe (1 MiB buffer), close-on-exec.
+    private func pipe() throws(DaemonError) -> (read: Int32, write: Int32) {
         var fds: [Int32] = [0, 0]
         guard pm2_pipe_cloexec(&fds) == 0 else { throw DaemonError.system("cannot create a log pipe", errno: errno) }
         _ = pm2_set_pipe_size(fds[1], Self.pipeBytes)
-        let readEnd = fds[0]
+        return (fds[0], fds[1])
+    }
+
+    /// Stamps the lines read from `readEnd` (which it then owns) into the log at `path`; used
+    /// for a new instance and for the pipe of one taken over from a previous daemon.
+    func attach(readEnd: Int32, logPath path: String, dateFormat: String) throws(DaemonError) {
+        attach(readEnd: readEnd, into: try openLog(path), path: path, format: LogDateFormat(dateFormat))
+    }
+
+    /// Stamps the lines read from `readEnd` into `file`; owns both.
+    private func attach(readEnd: Int32, into file: Int32, path: String, format: LogDateFormat) {
         let logger = self.logger
         NIOPipeBootstrap(group: group)
             .channelInitializer { channel in
@@ -82,7 +99,6 @@ final class TimestampingLogPump: Sendable {
                 logger.error("cannot read a log pipe: \(error)")
                 close(file)
             }
-        return fds[1]
     }
 }
 

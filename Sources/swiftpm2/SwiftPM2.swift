@@ -12,7 +12,7 @@ struct SwiftPM2: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Start.self, Stop.self, Restart.self, Reload.self, Scale.self, Apply.self, Delete.self, List.self, JList.self, Describe.self,
-            Logs.self, Validate.self, Ping.self, Kill.self,
+            Logs.self, Validate.self, Ping.self, Kill.self, Save.self, Resurrect.self,
         ]
     )
 }

@@ -21,4 +21,9 @@ int pm2_enable_passcred(int fd);
 /// sender's pid from its SCM_CREDENTIALS (0 when none came). In C because the CMSG macros
 /// and struct ucred are not usable from Swift. Returns the length, or -1 with errno set.
 ssize_t pm2_recv_with_pid(int fd, char *buf, size_t len, pid_t *pid);
+
+/// pidfd_open(pid, 0) with close-on-exec: a descriptor that becomes readable when the process
+/// exits, for processes that are not our children (taken over from a previous daemon). In C
+/// because syscall() is variadic. Returns the fd, or -1 with errno set.
+int pm2_pidfd_open(pid_t pid);
 #endif

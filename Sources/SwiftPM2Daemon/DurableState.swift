@@ -1,0 +1,53 @@
+import Glibc
+import FoundationEssentials
+import SwiftPM2Core
+
+/// What runs, written to `state.json` after every change, so that a daemon started after a
+/// crash of the previous one takes the running instances back (same pids, restart counts and
+/// logs) instead of starting them twice. Removed when the daemon stops its apps and exits.
+struct DurableState: Codable {
+    var version = 1
+    var daemonPID: Int32
+    var nextAppID: Int
+    var apps: [App]
+
+    struct App: Codable {
+        var id: Int
+        var spec: AppSpec
+        var instances: [Instance]
+        /// Per-slot sockets bound (`roundrobin`, `reuseport`); 0 for one shared set.
+        var slots: Int
+    }
+
+    struct Instance: Codable {
+        var index: Int
+        var pid: Int32?
+        var pgid: Int32?
+        /// The process's start time (clock ticks since boot, /proc/PID/stat field 22): with the
+        /// pid, it tells the same process from a later one that reused the pid.
+        var processStart: UInt64?
+        var startedAtWallMs: Int64?
+        var restarts: Int
+        var state: InstanceState
+        var status: String?
+        var message: String?
+        var lastExit: ExitInfo?
+    }
+}
+
+/// Names under which descriptors are kept in the `DescriptorStore`.
+enum StoredName {
+    static func shared(app: Int, address: Int) -> String { "pm2-a\(app)-s-\(address)" }
+    static func slot(app: Int, slot: Int, address: Int) -> String { "pm2-a\(app)-\(slot)-\(address)" }
+    static func logPipe(pid: pid_t, stream: String) -> String { "pm2-log-\(pid)-\(stream)" }
+}
+
+/// The start time of process `pid` (clock ticks since boot), or nil when it does not run
+/// (zombies included).
+func processStartTime(_ pid: pid_t) -> UInt64? {
+    guard let text = readTextFile("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    // fields[0] is the state (field 3), so field 22 is fields[19].
+    guard fields.count > 19, fields[0] != "Z", fields[0] != "X" else { return nil }
+    return UInt64(fields[19])
+}
