@@ -2,7 +2,9 @@
 """swiftpm2 benchmarks: five figures, each next to a physical-floor baseline measured in the
 same run, and next to the figures Oxmgr published for itself and for PM2; then cluster mode
 (HTTP load from wrk against example-server under the daemon, with same-run baselines: the server
-run directly, 1 instance vs 2, Node's cluster module on Benchmarks/node-cluster.js).
+run directly, 1 instance vs 2, Node's cluster module on Benchmarks/node-cluster.js), measured on
+the default balance (roundrobin), then compared across the three `balance` values (roundrobin,
+shared, reuseport: spread over 4 instances and 2 instances vs 1, an app per value).
 
 Standard library only (plus the wrk and node executables for cluster mode). Run through
 Benchmarks/run.sh (or `make bench`). Environment:
@@ -555,6 +557,9 @@ REPS_TPUT, TPUT_SECS = (2, 2) if QUICK else (3, 5)        # `/`: direct vs clust
 REPS_CPU, CPU_SECS = (2, 2) if QUICK else (5, 3)          # `/work`: 1 vs 2 instances (+ Node)
 REPS_SPREAD, SPREAD_SECS = (1, 2) if QUICK else (3, 4)    # 4 instances, requests per instance
 RELOADS = 3 if QUICK else 10                              # rolling reloads under load
+REPS_BAL = 1 if QUICK else 3                              # balance comparison: reps per mode
+BALANCES = ("roundrobin", "shared", "reuseport")          # `balance` values compared (default first)
+DEFAULT_BALANCE = "roundrobin"                            # what an app without the key gets (tcp://)
 CPU_TARGET_MS = 2.5                                       # aimed-at time of one /work request
 TPUT_CONNS, CPU_CONNS, SPREAD_CONNS, RELOAD_CONNS = 32, 16, 32, 8
 
@@ -706,18 +711,70 @@ def cli_ok(d, *args, timeout=120):
     return ms(now_ns() - t0)
 
 
-class ClusterApp:
-    """example-server as a cluster app of the daemon `d`, on 127.0.0.1:port."""
+def listeners(port):
+    """TCP sockets listening on 127.0.0.1:port (or any address): one for a shared socket, one
+    per instance slot for per-slot SO_REUSEPORT sockets."""
+    n = 0
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(path) as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            if f[3] == "0A" and int(f[1].rsplit(":", 1)[1], 16) == port:
+                n += 1
+    return n
 
-    def __init__(self, d, name, port, n, strays):
-        self.d, self.name, self.port, self.strays = d, name, port, strays
+
+def bpf_programs(pid):
+    """BPF programs whose fd `pid` holds (the daemon's round-robin steering)."""
+    n = 0
+    try:
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return 0
+    for fd in fds:
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == "anon_inode:bpf-prog":
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
+class ClusterApp:
+    """example-server as a cluster app of the daemon `d`, on 127.0.0.1:port; `balance` is
+    written into the ecosystem file when given (None: the key is left out, the default)."""
+
+    def __init__(self, d, name, port, n, strays, balance=None):
+        self.d, self.name, self.port, self.strays, self.balance = d, name, port, strays, balance
         path = os.path.join(d.home, "%s.json" % name)
+        app = {"name": name, "script": EXAMPLE, "args": [MARKER], "instances": n,
+               "exec_mode": "cluster", "listen": "tcp://127.0.0.1:%d" % port,
+               "wait_ready": True, "listen_timeout": "5s"}
+        if balance is not None:
+            app["balance"] = balance
         with open(path, "w") as f:
-            json.dump({"apps": [{"name": name, "script": EXAMPLE, "args": [MARKER], "instances": n,
-                                 "exec_mode": "cluster", "listen": "tcp://127.0.0.1:%d" % port,
-                                 "wait_ready": True, "listen_timeout": "5s"}]}, f)
-        cli_ok(d, "start", path)
+            json.dump({"apps": [app]}, f)
+        r = subprocess.run([CLI, "start", path], env=d.env, capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise RuntimeError("swiftpm2 start %s exited %d: %s" % (name, r.returncode, (r.stderr or r.stdout).strip()[:300]))
+        # e.g. roundrobin where the daemon may not load BPF: it shares one socket instead.
+        self.warnings = [l[len("warning: "):].strip() for l in r.stderr.splitlines() if l.startswith("warning: ")]
         self.wait(n)
+
+    def sockets(self):
+        """How the instances share the port, as the kernel shows it now."""
+        return {"listeners": listeners(self.port), "bpf": bpf_programs(self.d.pid)}
+
+    def delete(self):
+        """`swiftpm2 delete`: stops the instances and closes the app's sockets."""
+        pids = self.pids()
+        cli_ok(self.d, "delete", self.name)
+        if not wait_gone(pids, 10):
+            raise RuntimeError("%s: instances still running after delete" % self.name)
 
     def instances(self):
         return instances_of(self.d.sock, self.name)
@@ -831,13 +888,68 @@ def reload_many(app, count):
     return times, replaced
 
 
+def work_rep(app, url, i):
+    """One `/work` repetition on `app`: 1 instance and 2 (`swiftpm2 scale` between), in the order
+    that alternates with i; the connections per instance are sampled 1 s into the 2-instance run."""
+    def run(n):
+        if len(app.pids()) != n:
+            app.scale(n)
+        return wrk(url, CPU_CONNS, CPU_SECS, during=sampler(app.port, app.pids(), 1.0))
+
+    order = (1, 2) if i % 2 == 0 else (2, 1)            # alternate which runs first: no drift bias
+    got = {n: run(n) for n in order}
+    (r1, _), (r2, conns) = got[1], got[2]
+    return {"s1": r1["rps"], "s2": r2["rps"], "s_conns": sorted(conns.values(), reverse=True),
+            "s_errors": r1["errors"] + r2["errors"]}
+
+
+def spread_rep(app):
+    """One spread repetition on `app` (4 instances): requests and connections per instance."""
+    by_pid = [x["pid"] for x in sorted(app.instances(), key=lambda x: x.get("index", 0))]
+    r, conns = wrk("http://127.0.0.1:%d/" % app.port, SPREAD_CONNS, SPREAD_SECS, threads=2, lua=True,
+                   during=sampler(app.port, by_pid, 1.0))
+    return {"reqs": [r["pids"].get(p, 0) for p in by_pid], "conns": [conns[p] for p in by_pid], "rps": r["rps"],
+            "other": sum(v for p, v in r["pids"].items() if p not in by_pid), "errors": r["errors"]}
+
+
+def run_balance(d, strays, n_work):
+    """The balance comparison: for each `balance` value, an app of its own (explicit key, own
+    port) measured as the default app is (`/work` 2 vs 1, then spread over 4), then deleted."""
+    out = {}
+    for mode in BALANCES:
+        log("cluster: balance %s: /work 1 vs 2 instances x%d, spread over 4 x%d" % (mode, REPS_BAL, REPS_BAL))
+        app = None
+        try:
+            app = ClusterApp(d, "bal-" + mode, free_port(), 2, strays, balance=mode)
+            url = "http://127.0.0.1:%d/work?n=%d" % (app.port, n_work)
+            wrk(url, CPU_CONNS, 1)                                               # warm-up, 2 instances
+            cpu = [work_rep(app, url, i) for i in range(REPS_BAL)]
+            app.scale(4)
+            socks = app.sockets()
+            spread = [spread_rep(app) for _ in range(REPS_BAL)]
+            app.delete()
+            out[mode] = dict(socks, cpu=cpu, spread=spread, warnings=app.warnings)
+        except Interrupted:
+            raise
+        except Exception as e:                      # reported in its row; the other modes still run
+            log("bench: balance %s failed: %s" % (mode, e))
+            out[mode] = {"error": str(e)}
+            if app is not None:
+                try:
+                    app.delete()
+                except Exception:
+                    pass
+    return out
+
+
 def run_cluster(registry, strays, children):
     import threading
     c = {"reps": {}}
     d = Daemon(registry)
     d.boot()
     port_web, port_direct = free_port(), free_port()
-    web = ClusterApp(d, "web", port_web, 1, strays)
+    web = ClusterApp(d, "web", port_web, 1, strays)            # no `balance` key: the default
+    c["web_warnings"], c["daemon_uid"] = web.warnings, os.stat("/proc/%d" % d.pid).st_uid
     direct = direct_server(port_direct, children)
 
     # 1. `/` throughput: cluster with 1 instance vs example-server run directly, alternating.
@@ -868,19 +980,9 @@ def run_cluster(registry, strays, children):
         n_swift, CPU_CONNS, CPU_SECS, " (+ Node n=%d)" % c["n_node"] if nodes else "", REPS_CPU))
     cpu = []
     url = "http://127.0.0.1:%d/work?n=%d" % (port_web, n_swift)
-
-    def swift_run(n):
-        if len(web.pids()) != n:
-            web.scale(n)
-        return wrk(url, CPU_CONNS, CPU_SECS, during=sampler(port_web, web.pids(), 1.0))
-
     for i in range(REPS_CPU):
-        rep = {}
-        order = (1, 2) if i % 2 == 0 else (2, 1)        # alternate which runs first: no drift bias
-        got = {n: swift_run(n) for n in order}
-        (r1, _), (r2, conns) = got[1], got[2]
-        rep.update(s1=r1["rps"], s2=r2["rps"], s_conns=sorted(conns.values(), reverse=True),
-                   s_errors=r1["errors"] + r2["errors"])
+        order = (1, 2) if i % 2 == 0 else (2, 1)        # the order work_rep uses too
+        rep = work_rep(web, url, i)
         if nodes:
             url1 = "http://127.0.0.1:%d/work?n=%d" % (port_n1, c["n_node"])
             url2 = "http://127.0.0.1:%d/work?n=%d" % (port_n2, c["n_node"])
@@ -900,17 +1002,8 @@ def run_cluster(registry, strays, children):
     # 3. Spread over 4 instances under keep-alive load.
     log("cluster: spread over 4 instances, wrk -t2 -c%d -d%ds x%d" % (SPREAD_CONNS, SPREAD_SECS, REPS_SPREAD))
     c["scale4_ms"] = web.scale(4)
-    spread = []
-    for _ in range(REPS_SPREAD):
-        insts = web.instances()
-        by_pid = [x["pid"] for x in sorted(insts, key=lambda x: x.get("index", 0))]
-        r, conns = wrk("http://127.0.0.1:%d/" % port_web, SPREAD_CONNS, SPREAD_SECS, threads=2, lua=True,
-                       during=sampler(port_web, by_pid, 1.0))
-        reqs = [r["pids"].get(p, 0) for p in by_pid]
-        spread.append({"reqs": reqs, "conns": [conns[p] for p in by_pid], "rps": r["rps"],
-                       "other": sum(v for p, v in r["pids"].items() if p not in by_pid),
-                       "errors": r["errors"]})
-    c["spread"] = spread
+    c["web_sockets"] = web.sockets()
+    c["spread"] = [spread_rep(web) for _ in range(REPS_SPREAD)]
 
     # 4. Rolling reloads under load: wrk keep-alive, then a loop of fresh connections.
     log("cluster: %d rolling reloads of 4 instances under wrk -t1 -c%d (keep-alive)" % (RELOADS, RELOAD_CONNS))
@@ -940,11 +1033,12 @@ def run_cluster(registry, strays, children):
         for t in threads:
             t.join(10)
     c["reload_fresh"] = {"tally": tally, "times": times, "replaced": replaced}
+    web.delete()
 
-    pids = web.pids()
+    # 5. The balance comparison: each `balance` value in an app of its own, one after the other.
+    c["balance"] = run_balance(d, strays, n_swift)
+
     d.stop()
-    if not wait_gone(pids, 5):
-        raise RuntimeError("cluster instances still running after POST /v1/kill")
     d.cleanup()
     return c
 
@@ -1166,6 +1260,25 @@ def ratios(c):
     return tput, cpu, node, spread
 
 
+SPREAD_TARGET, CPU_TARGET = 1.3, 1.85     # max / min requests over 4 instances; 2 instances vs 1
+
+
+def spread_met(values):
+    return bool(values) and max(values) <= SPREAD_TARGET
+
+
+def cpu_met(values):
+    return bool(values) and min(values) >= CPU_TARGET
+
+
+def max_min(counts):
+    return max(counts) / min(counts) if min(counts) else float("inf")
+
+
+def split(conns):
+    return "/".join(map(str, conns))
+
+
 def xs(values):
     return ", ".join("∞" if v == float("inf") else "%.2f" % v for v in values)
 
@@ -1183,10 +1296,10 @@ def cluster_table(c):
     out.append("| `/` throughput, wrk keep-alive: cluster, 1 instance | %s | `example-server` run directly (binds the port itself) | %s | %s | %.2f× | ≥ 0.97× (median) | %s |" % (
         rps(med([r["cluster"] for r in c["tput"]])), rps(med([r["direct"] for r in c["tput"]])), xs(tput), med(tput),
         "PASS" if med(tput) >= 0.97 else "**FAIL**"))
-    out.append("| CPU-bound `/work?n=%s` (≈ %.1f ms a request): cluster, 2 instances | %s | cluster, 1 instance | %s | %s | %.2f× | ≥ 1.85× in every repetition | %s |" % (
+    out.append("| CPU-bound `/work?n=%s` (≈ %.1f ms a request): cluster, 2 instances, balance `roundrobin` (default) | %s | cluster, 1 instance | %s | %s | %.2f× | ≥ 1.85× in every repetition | %s |" % (
         "{:,}".format(c["n_swift"]), 1000 / med([r["s1"] for r in c["cpu"]]), rps(med([r["s2"] for r in c["cpu"]])),
         rps(med([r["s1"] for r in c["cpu"]])), xs(cpu), med(cpu),
-        "PASS" if min(cpu) >= 1.85 else "**FAIL** (%d of %d below)" % (sum(v < 1.85 for v in cpu), len(cpu))))
+        "PASS" if cpu_met(cpu) else "**FAIL** (%d of %d below)" % (sum(v < CPU_TARGET for v in cpu), len(cpu))))
     if node:
         out.append("| Node `cluster` module, same app in JS (`/work?n=%s`, ≈ %.1f ms): 2 workers | %s | Node, 1 worker | %s | %s | %.2f× | (reference: same bar) | %s |" % (
             "{:,}".format(c["n_node"]), 1000 / med([r["n1"] for r in c["cpu"]]), rps(med([r["n2"] for r in c["cpu"]])),
@@ -1194,10 +1307,10 @@ def cluster_table(c):
             "meets it" if min(node) >= 1.85 else "below in %d of %d" % (sum(v < 1.85 for v in node), len(node))))
     else:
         out.append("| Node `cluster` module, 2 workers vs 1 | skipped: `node` not found | | | | | | |")
-    out.append("| spread over 4 instances, keep-alive: max / min requests per instance | %s (worst) | an even spread | 1.00 | %s | %s | ≤ 1.3 in every repetition | %s |" % (
+    out.append("| spread over 4 instances, keep-alive, balance `roundrobin` (default): max / min requests per instance | %s (worst) | an even spread | 1.00 | %s | %s | ≤ 1.3 in every repetition | %s |" % (
         xs([max(spread)]), xs(spread), xs([med(spread)]),
-        "PASS" if max(spread) <= 1.3 else "**FAIL** (%d of %d above)" % (sum(v > 1.3 for v in spread), len(spread))))
-    out.append("| failed requests during %d rolling reloads of 4 instances, wrk keep-alive | %d of %s | none failed | 0 | — | — | 0 | %s |" % (
+        "PASS" if spread_met(spread) else "**FAIL** (%d of %d above)" % (sum(v > SPREAD_TARGET for v in spread), len(spread))))
+    out.append("| failed requests during %d rolling reloads of 4 instances (`roundrobin`), wrk keep-alive | %d of %s | none failed | 0 | — | — | 0 | %s |" % (
         len(ka["times"]), failed(ka["wrk"]), "{:,}".format(ka["wrk"]["requests"] + failed(ka["wrk"])),
         "PASS" if failed(ka["wrk"]) == 0 else "**FAIL**"))
     out.append("| failed requests during %d rolling reloads, fresh connection per request | %d of %s | none failed | 0 | — | — | 0 | %s |" % (
@@ -1212,7 +1325,7 @@ def cluster_details(c):
            "| --- | --- | --- | --- | --- |"]
     for i, r in enumerate(c["tput"]):
         out.append("| %d | %s | %s | %.2f× | %d |" % (i + 1, rps(r["direct"]), rps(r["cluster"]), tput[i], r["errors"]))
-    out += ["", "| `/work`, repetition | cluster 1 instance | cluster 2 instances | ratio | connections per instance (2) |"
+    out += ["", "| `/work` (`roundrobin`, default), repetition | cluster 1 instance | cluster 2 instances | ratio | connections per instance (2) |"
             + (" Node 1 worker | Node 2 workers | ratio | connections per worker (2) |" if node else ""),
             "|" + " --- |" * (9 if node else 5)]
     for i, r in enumerate(c["cpu"]):
@@ -1220,7 +1333,7 @@ def cluster_details(c):
         if node:
             line += " %s | %s | %.2f× | %s |" % (rps(r["n1"]), rps(r["n2"]), node[i], " / ".join(map(str, r["n_conns"])))
         out.append(line)
-    out += ["", "| spread, repetition | requests per instance (0 / 1 / 2 / 3) | max / min | connections per instance | total |",
+    out += ["", "| spread (`roundrobin`, default), repetition | requests per instance (0 / 1 / 2 / 3) | max / min | connections per instance | total |",
             "| --- | --- | --- | --- | --- |"]
     for i, s in enumerate(c["spread"]):
         out.append("| %d | %s | %s | %s | %s |" % (i + 1, " / ".join("{:,}".format(v) for v in s["reqs"]), xs([spread[i]]),
@@ -1243,38 +1356,270 @@ def cluster_details(c):
     return "\n".join(out)
 
 
+def balance_rows(c):
+    """(label, mode, figures) for the balance comparison: the default app first (its figures are
+    the rows above), then one app per explicit `balance` value. figures is None for a mode whose
+    measurement failed (with its error)."""
+    def figs(cpu, spread, extra):
+        return dict(extra, cpu=[r["s2"] / r["s1"] for r in cpu], splits=[r["s_conns"] for r in cpu],
+                    spread=[max_min(s["reqs"]) for s in spread], conns4=[s["conns"] for s in spread],
+                    conn_spread=[max_min(s["conns"]) for s in spread], cpu_raw=cpu, spread_raw=spread)
+    rows = [("`roundrobin`, the default (no `balance` key; the figures above)", DEFAULT_BALANCE,
+             figs(c["cpu"], c["spread"], dict(c.get("web_sockets", {}), warnings=c.get("web_warnings", []))))]
+    for mode in BALANCES:
+        b = c.get("balance", {}).get(mode)
+        if b is None:
+            continue
+        rows.append(("`%s`" % mode, mode, {"error": b["error"]} if "error" in b else
+                     figs(b["cpu"], b["spread"], {k: v for k, v in b.items() if k not in ("cpu", "spread")})))
+    return rows
+
+
+def met(ok):
+    return "met" if ok else "**missed**"
+
+
+def verdicts(f):
+    """The two rules on one row: text for the spread rule and for the 2-vs-1 rule."""
+    sp = met(spread_met(f["spread"])) + ("" if spread_met(f["spread"]) else " (%d of %d above %.1f)" % (
+        sum(v > SPREAD_TARGET for v in f["spread"]), len(f["spread"]), SPREAD_TARGET))
+    cp = met(cpu_met(f["cpu"])) + ("" if cpu_met(f["cpu"]) else " (%d of %d below %.2f×)" % (
+        sum(v < CPU_TARGET for v in f["cpu"]), len(f["cpu"]), CPU_TARGET))
+    return sp, cp
+
+
+def fell_back(f):
+    """True when a roundrobin app ended up on one shared socket (no BPF): a start warning, or a
+    single listening socket for 4 instances."""
+    return bool(f.get("warnings")) or f.get("listeners") == 1
+
+
+def balance_table(c):
+    out = ["| balance mode | spread over 4, max / min per repetition | 2 vs 1 per repetition | connection split (2 instances) per repetition | targets: spread / 2 vs 1 |",
+           "| --- | --- | --- | --- | --- |"]
+    for label, mode, f in balance_rows(c):
+        if "error" in f:
+            out.append("| %s | not measured: %s | | | |" % (label, f["error"].replace("|", "/")[:200]))
+            continue
+        if mode == "roundrobin" and fell_back(f):
+            label += " — **fell back to one shared socket**"
+        sp, cp = verdicts(f)
+        out.append("| %s | %s | %s | %s | %s / %s |" % (label, xs(f["spread"]), xs(f["cpu"]),
+                                                     ", ".join(split(s) for s in f["splits"]), sp, cp))
+    rows = balance_rows(c)
+    d = rows[0][2]
+    sp, cp = verdicts(d)
+    out += ["", "Targets, each in every repetition: spread over 4 instances max / min ≤ %.1f; CPU-bound 2 instances vs 1 ≥ %.2f×." % (SPREAD_TARGET, CPU_TARGET),
+            "Evaluated on the default (`roundrobin`) rows: spread ≤ %.1f — %s, per repetition %s; 2 vs 1 ≥ %.2f× — %s, per repetition %s." % (
+                SPREAD_TARGET, sp, xs(d["spread"]), CPU_TARGET, cp, xs(d["cpu"]))]
+    return "\n".join(out)
+
+
+def balance_details(c):
+    out = ["| balance, repetition | `/work` 1 instance | 2 instances | 2 vs 1 | connections (2) | requests per instance (4) | max / min | connections per instance (4) | total (4) |",
+           "|" + " --- |" * 9]
+    socks = []
+    for label, mode, f in balance_rows(c):
+        if "error" in f:
+            continue
+        name = "`%s`%s" % (mode, " (default)" if label.startswith("`roundrobin`, the default") else "")
+        for i in range(max(len(f["cpu_raw"]), len(f["spread_raw"]))):
+            cells = ["%s, %d" % (name, i + 1)]
+            if i < len(f["cpu_raw"]):
+                r = f["cpu_raw"][i]
+                cells += [rps(r["s1"]), rps(r["s2"]), "%.2f×" % f["cpu"][i], split(r["s_conns"])]
+            else:
+                cells += ["", "", "", ""]
+            if i < len(f["spread_raw"]):
+                s = f["spread_raw"][i]
+                cells += [" / ".join("{:,}".format(v) for v in s["reqs"]), xs([f["spread"][i]]),
+                          " / ".join(map(str, s["conns"])), rps(s["rps"])]
+            else:
+                cells += ["", "", "", ""]
+            out.append("| " + " | ".join(cells) + " |")
+        socks.append("%s %s / %s" % (name, f.get("listeners", "?"), f.get("bpf", "?")))
+    out += ["", "Listening sockets on the app's port with 4 instances (`/proc/net/tcp`) / BPF programs held by the "
+            "daemon (`/proc/PID/fd`), per mode: %s." % "; ".join(socks)]
+    return "\n".join(out)
+
+
+def uniform_hash_chances(conns, k, target):
+    """With a uniform hash of `conns` connections over k sockets: (chance that max / min
+    connections per socket ≤ target, chance that some socket gets none). Exact (multinomial)."""
+    import math
+
+    def parts(left, slots):
+        if slots == 1:
+            yield (left,)
+            return
+        for first in range(left + 1):
+            for rest in parts(left - first, slots - 1):
+                yield (first,) + rest
+    even = empty = 0.0
+    for p in parts(conns, k):
+        prob = math.factorial(conns) / math.prod(math.factorial(x) for x in p) / k ** conns
+        if min(p) == 0:
+            empty += prob
+        elif max(p) / min(p) <= target:
+            even += prob
+    return even, empty
+
+
+def pct(p):
+    """A probability as a percentage, with two significant digits below 1 %."""
+    return "%.0f%%" % (100 * p) if p >= 0.01 else "%.2g%%" % (100 * p)
+
+
+def plural(n, word):
+    return "%d %s%s" % (n, word, "" if n == 1 else "s")
+
+
+def splits_text(splits):
+    """Connection splits in order, runs of the same split written once with a count."""
+    out = []
+    for sp in map(split, splits):
+        if out and out[-1][0] == sp:
+            out[-1][1] += 1
+        else:
+            out.append([sp, 1])
+    return ", ".join(sp if n == 1 else "%s (×%d)" % (sp, n) for sp, n in out)
+
+
+def busy_but_low(f):
+    """2-vs-1 figures below the target although both instances held connections."""
+    return [v for v, sp in zip(f["cpu"], f["splits"]) if v < CPU_TARGET and min(sp) > 0]
+
+
+def reps_list(idx):
+    return ", ".join(str(i + 1) for i in idx) or "none"
+
+
 def cluster_analysis(c):
     tput, cpu, node, spread = ratios(c)
-    split = lambda conns: "/".join(map(str, conns))
+    rows = balance_rows(c)
+    by_mode = {mode: f for label, mode, f in rows[1:]}
+    d = rows[0][2]
+    even = lambda conns: max(conns) - min(conns) <= 1
     lines = ["- `/` throughput, cluster (1 instance) / direct: %s per repetition (median %.2f×). With keep-alive the "
              "request path is the same NIO pipeline in both; only the accept differs (a blocking `accept()` thread "
-             "on the inherited socket vs NIO's accept loop), and wrk accepts its 32 connections once."
+             "on the inherited socket vs NIO's accept loop), and wrk opens its 32 connections once."
              % (xs(tput), statistics.median(tput))]
-    low = [i for i, v in enumerate(cpu) if v < 1.85]
-    if low:
-        lines.append("- `/work`, 2 instances vs 1: %d of %d repetitions below 1.85× (%s); the %d keep-alive connections "
-                     "were split %s between the two instances in those, %s in the others."
-                     % (len(low), len(cpu), xs([cpu[i] for i in low]), CPU_CONNS,
-                        ", ".join(split(c["cpu"][i]["s_conns"]) for i in low),
-                        ", ".join(split(c["cpu"][i]["s_conns"]) for i in range(len(cpu)) if i not in low) or "none"))
-        lines.append(
-            "- Why the split decides it (our reading of the counts above): a keep-alive connection stays with the "
-            "instance that accepted it. wrk opens all its connections within about a millisecond; the instances wait "
-            "in a blocking `accept()` on the shared socket and the kernel wakes one waiter per connection, but the "
-            "first instance to run takes its connection and, back in `accept()`, finds the rest of the burst already "
-            "queued and takes those too before the other instance gets a CPU. An instance holding no connection does "
-            "no work for the whole run, so the 2-instance figure is then that of one instance. Node's primary accepts "
-            "every connection itself and hands each to a worker that is free to take it (round-robin), so a burst is "
-            "dealt out and no worker is left without connections%s. Not something the harness can change: a socket per instance with `SO_REUSEPORT` "
-            "(connections hashed over the instances instead of raced for; `balance: reuseport`, not yet measured here) "
-            "or a dispatcher like Node's would spread a burst." % (" (splits %s here)" % ", ".join(split(r["n_conns"]) for r in c["cpu"]) if node else ""))
+
+    # The default and what it needs.
+    sp, cp = verdicts(d)
+    lines.append("- Default balance (`roundrobin`: no `balance` key, a `tcp://` address): 2 instances vs 1 %s per "
+                 "repetition, connection splits %s — the rule ≥ %.2f× in every repetition is %s. Spread over 4: "
+                 "max / min %s, connections per instance %s — the rule ≤ %.1f in every repetition is %s."
+                 % (xs(cpu), ", ".join(split(r["s_conns"]) for r in c["cpu"]), CPU_TARGET, cp, xs(spread),
+                    "; ".join(" / ".join(map(str, s["conns"])) for s in c["spread"]), SPREAD_TARGET, sp))
+    uid = c.get("daemon_uid")
+    who = "root" if uid == 0 else "uid %s" % uid
+    if fell_back(d):
+        lines.append("- **`roundrobin` was not in effect for the default app in this run**: %s; with 4 instances the "
+                     "port had %s listening socket(s). Its rows therefore measure `shared`. `roundrobin` needs the "
+                     "daemon to load an SK_REUSEPORT BPF program, which takes root or CAP_BPF (this daemon ran as %s); "
+                     "without it the daemon falls back to one shared socket (`shared`) and `start` prints that warning."
+                     % ("; ".join("`start` warned: %s" % w for w in d.get("warnings", [])) or "`start` printed no warning",
+                        d.get("listeners", "?"), who))
     else:
-        lines.append("- `/work`, 2 instances vs 1: every repetition at or above 1.85× (%s); connection splits %s."
-                     % (xs(cpu), ", ".join(split(r["s_conns"]) for r in c["cpu"])))
-    lines.append("- Spread over 4 instances: max/min %s per repetition, connections per instance %s. With keep-alive "
-                 "an instance serves the requests of the connections it holds (as far as it gets CPU: 4 instances and "
-                 "wrk share 2 cores), so requests follow the connection split."
-                 % (xs(spread), "; ".join(" / ".join(map(str, s["conns"])) for s in c["spread"])))
+        lines.append("- `roundrobin` was in effect: with 4 instances the port had %s listening sockets (one per instance "
+                     "slot), the daemon held %s BPF program(s), and `start` printed no warning. It needs the daemon to "
+                     "load that SK_REUSEPORT program, which takes root or CAP_BPF (this daemon ran as %s); without it "
+                     "the daemon falls back to one shared socket (`shared`, whose figures are below) and `start` warns "
+                     "that it did." % (d.get("listeners", "?"), d.get("bpf", "?"), who))
+
+    # roundrobin: dealt in turn.
+    rr = [f for label, mode, f in rows if mode == "roundrobin" and "error" not in f and not fell_back(f)]
+    if rr:
+        s2 = [s for f in rr for s in f["splits"]]
+        s4 = [s for f in rr for s in f["conns4"]]
+        n_even = sum(map(even, s2)) + sum(map(even, s4))
+        who_rr = "default and explicit key" if len(rr) == 2 else ("explicit key" if rr[0] is not d else "default")
+        text = ("- `roundrobin` (%s): the program attached to the port's sockets deals each new "
+                "connection to the next online instance, so wrk's burst of keep-alive connections is dealt out "
+                "rather than raced for: %d of %d splits here were even to one connection (%s over 2 instances; %s over 4)."
+                % (who_rr, n_even, len(s2) + len(s4), splits_text(s2), splits_text(s4)))
+        low_even = [v for f in rr for v, s in zip(f["cpu"], f["splits"]) if v < CPU_TARGET and even(s)]
+        far_even = [v for f in rr for v, s in zip(f["spread"], f["conns4"]) if v > SPREAD_TARGET and even(s)]
+        if low_even:
+            text += (" Of the 2-vs-1 figures, %d below %.2f× (%s) came with an even split: no instance was idle, so "
+                     "the shortfall is CPU the two instances did not get, not the balance (2 cores shared with wrk "
+                     "and whatever else runs; two busy Python loops did %s× the work of one in this run)."
+                     % (len(low_even), CPU_TARGET, xs(low_even), xs(c["ceiling"])))
+        if far_even:
+            text += (" Of the spread figures, %d above %.1f (%s) came with even connections: 4 instances and wrk "
+                     "share 2 cores, and requests follow the CPU each instance gets." % (len(far_even), SPREAD_TARGET, xs(far_even)))
+        lines.append(text)
+
+    # shared: raced for.
+    sh = by_mode.get("shared")
+    if sh and "error" not in sh:
+        idle = [i for i, s in enumerate(sh["splits"]) if min(s) == 0]
+        low = [i for i, v in enumerate(sh["cpu"]) if v < CPU_TARGET]
+        text = ("- `shared` (one socket every instance accepts on): 2 vs 1 %s, splits %s; spread max / min %s, "
+                "connections per instance %s. Repetitions below %.2f×: %s; repetitions where one instance held every "
+                "connection: %s."
+                % (xs(sh["cpu"]), ", ".join(map(split, sh["splits"])), xs(sh["spread"]),
+                   "; ".join(" / ".join(map(str, s)) for s in sh["conns4"]), CPU_TARGET, reps_list(low), reps_list(idle)))
+        skewed = idle or any(v > SPREAD_TARGET for v in sh["conn_spread"]) or any(not even(s) for s in sh["splits"])
+        low_busy = busy_but_low(sh)
+        why = ("a keep-alive connection stays with the instance that accepted it; wrk opens all its connections "
+               "within about a millisecond, the instances wait in a blocking `accept()` on the one socket and the "
+               "kernel wakes one waiter per connection, but the first instance to run takes its connection and, back "
+               "in `accept()`, finds the rest of the burst already queued and takes those too before another "
+               "instance gets a CPU. An instance left without connections does no work for the whole run.")
+        if skewed:
+            text += " The counts show the skew of a raced-for queue: " + why
+        else:
+            text += (" No skew in these repetitions; the race depends on which instance runs first when the burst "
+                     "arrives, so it does not show in every run: " + why)
+        if low_busy:
+            text += (" Below %.2f× with both instances holding connections: %s (no instance idle: a CPU "
+                     "shortfall, not the balance)." % (CPU_TARGET, xs(low_busy)))
+        lines.append(text)
+
+    # reuseport: hashed.
+    ru = by_mode.get("reuseport")
+    if ru and "error" not in ru:
+        p_even4, p_empty4 = uniform_hash_chances(SPREAD_CONNS, 4, SPREAD_TARGET)
+        _, p_empty2 = uniform_hash_chances(CPU_CONNS, 2, SPREAD_TARGET)
+        lines.append(
+            "- `reuseport` (a socket per instance slot, no BPF): the kernel picks a socket by a hash of each "
+            "connection's addresses and ports. wrk's connections all go from 127.0.0.1 to one port and differ only "
+            "in their source port, so each split is a fresh draw: %s over 2 instances, %s over 4 (max / min "
+            "connections %s), spread max / min %s, 2 vs 1 %s. Were the hash uniform, %d connections over 4 sockets "
+            "would be within %.1f× of each other only with probability %s (one socket empty: %s), while "
+            "%d connections over 2 leave one socket empty with probability %s — so a hash rarely costs the 2-vs-1 "
+            "figure (an uneven split still keeps both instances busy) but seldom meets the spread target. Spread "
+            "target met in %d of %d repetitions, 2 vs 1 in %d of %d%s."
+            % (", ".join(map(split, ru["splits"])), "; ".join(" / ".join(map(str, s)) for s in ru["conns4"]),
+               xs(ru["conn_spread"]), xs(ru["spread"]), xs(ru["cpu"]), SPREAD_CONNS, SPREAD_TARGET, pct(p_even4),
+               pct(p_empty4), CPU_CONNS, pct(p_empty2),
+               sum(v <= SPREAD_TARGET for v in ru["spread"]), len(ru["spread"]),
+               sum(v >= CPU_TARGET for v in ru["cpu"]), len(ru["cpu"]),
+               "; the figures below %.2f× (%s) had both instances holding connections (no instance idle: a CPU "
+               "shortfall, not the hash)" % (CPU_TARGET, xs(busy_but_low(ru))) if busy_but_low(ru) else ""))
+
+    # The choice, by these figures.
+    both, not_both = [], []
+    for label, mode, f in rows[1:]:
+        if "error" in f:
+            not_both.append("`%s` (not measured)" % mode)
+        elif spread_met(f["spread"]) and cpu_met(f["cpu"]):
+            both.append("`%s`" % mode)
+        else:
+            miss = [name for name, ok in (("spread", spread_met(f["spread"])), ("2 vs 1", cpu_met(f["cpu"]))) if not ok]
+            not_both.append("`%s` (missed %s)" % (mode, " and ".join(miss)))
+    lines.append("- By this run's figures (%s per mode in the comparison): both targets met in every "
+                 "repetition by %s; not by %s. The default (`roundrobin`) rows above: spread %s, 2 vs 1 %s."
+                 % (plural(REPS_BAL, "repetition"), ", ".join(both) or "no mode", ", ".join(not_both) or "none", sp, cp))
+    if node:
+        lines.append("- Reference: Node's `cluster` module, whose primary accepts every connection and deals it to its "
+                     "workers in turn, split %s and got 2 vs 1 %s."
+                     % (", ".join(split(r["n_conns"]) for r in c["cpu"]), xs(node)))
+    lines.append("- With keep-alive an instance serves the requests of the connections it holds, as far as it gets CPU "
+                 "(4 instances and wrk share 2 cores), so requests per instance follow the connection split.")
+
     w, fr = c["reload_ka"]["wrk"], c["reload_fresh"]["tally"]
     if failed(w):
         lines.append(
@@ -1305,7 +1650,9 @@ CLUSTER_METHOD = """- Load from `wrk` (keep-alive: each connection opened once a
   "listen":"tcp://127.0.0.1:P","wait_ready":true}` (`listen` rather than `port` only to bind
   127.0.0.1 instead of 0.0.0.0, the address the directly-run server binds), started with
   `swiftpm2 start FILE`; instance counts change with `swiftpm2 scale web N` (the harness then
-  waits until N are online, plus 0.2 s). `example-server` runs one NIO event-loop thread.
+  waits until N are online, plus 0.2 s). `example-server` runs one NIO event-loop thread. The
+  file has no `balance` key, so the figures of `web` are those of the default for a `tcp://`
+  address, `roundrobin`.
 - **`/` throughput**: `wrk -t2 -c32`, %(tput_secs)d s a run, the directly-run `example-server`
   (`PORT=P`, NIO's own accept loop) and the 1-instance cluster app, %(tput_reps)d times each, after 1 s of
   warm-up each; which of the two runs first alternates between repetitions, so a drift in the
@@ -1324,8 +1671,20 @@ CLUSTER_METHOD = """- Load from `wrk` (keep-alive: each connection opened once a
   the failed requests. Then the same %(reloads)d reloads under 4 Python threads each doing one GET per
   fresh connection (failed: an exception, or not a 200 with a `pid` body).
 - The machine ceiling runs 1, then 2, CPU-bound Python loops for 1 s each and compares iterations.
+- **Balance comparison** (after the reloads; `web` is deleted first): for each of %(balances)s in
+  that order, an app `bal-MODE` with `"balance": "MODE"` in its file, on a port of its own, started
+  with 2 instances; 1 s of `/work` warm-up, then %(bal_reps)d `/work` repetition(s) exactly as above (same n,
+  1 and 2 instances, alternating order, connections counted 1 s in), then `swiftpm2 scale` to 4 and
+  %(bal_reps)d spread repetition(s) as above; then `swiftpm2 delete` before the next mode. With 4 instances the
+  harness also counts the sockets listening on the port (`/proc/net/tcp`: one for a shared socket, one
+  per slot otherwise) and the BPF programs the daemon holds (`anon_inode:bpf-prog` in its
+  `/proc/PID/fd`), and keeps the warnings `swiftpm2 start` printed (a `roundrobin` app on a daemon
+  that may not load BPF gets one and a shared socket). The default's own rows (%(cpu_reps)d `/work` and %(spread_reps)d
+  spread repetitions) are listed in the comparison too; the two rules are judged on them.
 """ % {"tput_secs": TPUT_SECS, "tput_reps": REPS_TPUT, "cpu_ms": CPU_TARGET_MS, "cpu_conns": CPU_CONNS,
-       "cpu_secs": CPU_SECS, "spread_secs": SPREAD_SECS, "reloads": RELOADS}
+       "cpu_secs": CPU_SECS, "spread_secs": SPREAD_SECS, "reloads": RELOADS,
+       "balances": ", ".join("`%s`" % b for b in BALANCES), "bal_reps": REPS_BAL, "cpu_reps": REPS_CPU,
+       "spread_reps": REPS_SPREAD}
 
 
 def cluster_section(res):
@@ -1336,7 +1695,8 @@ def cluster_section(res):
     if not c:
         return head + "Not measured in this run: %s.\n" % res.get("cluster_note", "?")
     return head + tools + "\n" + cluster_table(c) + "\n\n" + cluster_details(c) + \
-        "\n\n### Observations\n\n" + cluster_analysis(c) + "\n\n### Method (cluster mode)\n\n" + CLUSTER_METHOD
+        "\n\n### Balance: `roundrobin` (default), `shared`, `reuseport`\n\n" + balance_table(c) + \
+        "\n\n" + balance_details(c) + "\n\n### Observations\n\n" + cluster_analysis(c) + "\n\n### Method (cluster mode)\n\n" + CLUSTER_METHOD
 
 
 def main():
@@ -1395,6 +1755,12 @@ def main():
     if res.get("cluster"):
         print()
         print(cluster_details(res["cluster"]))
+        print()
+        print(balance_table(res["cluster"]))
+        print()
+        print(balance_details(res["cluster"]))
+        print()
+        print(cluster_analysis(res["cluster"]))
     print("\n(%.0f s)" % (time.monotonic() - started))
     if OUT != "-":
         os.makedirs(os.path.dirname(OUT) or ".", exist_ok=True)
