@@ -35,10 +35,11 @@ public struct Daemon: Sendable {
     public func run(resurrect: Bool = false) async throws {
         try home.prepare()
         try home.lockExclusively()
-        if let other = runningDaemonPID() {
+        let inherited = SystemdNotifier.inheritedDescriptors()
+        // A socket-activated control socket accepts before we serve it; the lock suffices then.
+        if inherited.control == nil, let other = runningDaemonPID() {
             throw DaemonError(message: "another swiftpm2d (pid \(other)) already serves \(home.socketPath)", errno: nil)
         }
-        let inherited = SystemdNotifier.inheritedDescriptors()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let reaper = ChildReaper()
         let bus = EventBus()

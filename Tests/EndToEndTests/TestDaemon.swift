@@ -72,6 +72,9 @@ struct TestDaemon: Sendable {
 
     /// Stops the daemon and its apps: `swiftpm2 kill`, then SIGKILL of the daemon if it is still there.
     func shutdown() {
+        // A test that killed the daemon leaves its apps running: a new daemon takes them back
+        // (`ping`), so that `kill` stops them too, and the fd keeper.
+        if FileManager.default.fileExists(atPath: home + "/state.json") { _ = try? cli(["ping"]) }
         let pid = daemonPID
         _ = try? cli(["kill"])
         if let pid, kill(pid, 0) == 0 {
