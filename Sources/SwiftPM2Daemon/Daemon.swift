@@ -118,16 +118,7 @@ public struct Daemon: Sendable {
 
     /// The pid of a daemon that answers on our socket, if one does.
     private func runningDaemonPID() -> pid_t? {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        guard var addr = ListenSocket.socketAddress(home.socketPath) else { return nil }
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
-            }
-        }
-        guard ok else { return nil }
+        guard home.daemonSocketAnswers() else { return nil }
         let text = readTextFile(home.pidPath) ?? ""
         return pid_t(text.filter(\.isNumber)) ?? -1
     }

@@ -50,8 +50,15 @@ public struct DaemonHome: Sendable {
     public func lockExclusively() throws(DaemonError) {
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw DaemonError.system("cannot open \(lockPath)", errno: errno) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        // A daemon that is shutting down holds the lock until it exits, a moment after its
+        // socket is gone: wait for it (at most 5 s) rather than fail a start right behind it.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
+            if code == EWOULDBLOCK && ContinuousClock.now < deadline && !daemonSocketAnswers() {
+                usleep(10_000)
+                continue
+            }
             close(fd)
             if code == EWOULDBLOCK {
                 throw DaemonError(message: "another swiftpm2d holds \(lockPath) and serves \(socketPath)", errno: nil)
@@ -59,6 +66,16 @@ public struct DaemonHome: Sendable {
             throw DaemonError.system("cannot lock \(lockPath)", errno: code)
         }
         // Deliberately kept open: the lock lasts as long as this process.
+    }
+
+    /// True when something accepts connections on `daemon.sock` (a serving daemon).
+    func daemonSocketAnswers() -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0, var addr = ListenSocket.socketAddress(socketPath) else { return false }
+        defer { close(fd) }
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
+        }
     }
 
     /// Writes `daemon.pid`.

@@ -41,6 +41,11 @@ struct DaemonCrashTests {
             #expect(after.map { $0.instances.compactMap(\.pid) } == pids)
             #expect(after.allSatisfy { $0.instances.allSatisfy { $0.state == .online && $0.restarts == 0 } })
 
+            try await waitUntil("requests after the takeover") { load.done.load(ordering: .relaxed) >= served + 40 }
+            load.stop()
+            await running.value
+            #expect(load.failures.load(ordering: .relaxed) == 0, "requests failed around the daemon's death")
+
             // One more SIGKILL, of an instance: still restarted, by the new daemon.
             let victim = pids[0][0]
             kill(victim, SIGKILL)
@@ -49,10 +54,6 @@ struct DaemonCrashTests {
             }
             #expect(restarted[0].instances[0].restarts == 1)
             #expect(restarted[0].instances[0].lastExit?.reason.contains("taken over") == true)
-
-            load.stop()
-            await running.value
-            #expect(load.failures.load(ordering: .relaxed) == 0, "requests failed around the daemon's death")
 
             // The counter's output went on through the daemon's death: every number is there.
             let log = try String(contentsOfFile: after[1].instances[0].outLog, encoding: .utf8)
