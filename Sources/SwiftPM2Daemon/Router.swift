@@ -109,11 +109,15 @@ struct Router: Sendable {
 
     private func logs(_ selector: AppSelector, query: [String: String]) async throws(APIError) -> APIResponse {
         let apps = try await supervisor.list(selector)
+        let journaled = apps.filter { $0.spec.logType == .journal }.map(\.name)
+        if !journaled.isEmpty && journaled.count == apps.count {
+            throw APIError(.badRequest, "\(journaled.joined(separator: ", ")) log(s) to the systemd journal (log_type \"journal\"): read them with `journalctl SWIFTPM2_APP=\(journaled[0])` (add -f to follow)")
+        }
         let count = Int(query["lines"] ?? "") ?? 15
         let follow = query["follow"] == "true" || query["follow"] == "1"
         var tails: [(LogTail, app: String, instance: Int?, stream: String)] = []
         var seen = Set<String>()
-        for app in apps {
+        for app in apps where app.spec.logType != .journal {
             for inst in app.instances {
                 for (path, stream) in [(inst.outLog, "out"), (inst.errLog, "err")] where seen.insert(path).inserted {
                     tails.append((LogTail(path: path), app.name, app.spec.mergeLogs ? nil : inst.index, stream))

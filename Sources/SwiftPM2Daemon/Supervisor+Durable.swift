@@ -125,13 +125,18 @@ extension Supervisor {
                     inst.state = s.state == .launching ? .online : s.state
                     inst.generation += 1
                     byPID[pid] = InstanceRef(appID: saved.id, index: s.index)
-                    if let format = spec.logDateFormat {
+                    if spec.logDateFormat != nil || spec.logType == .journal {
                         var pipes: [(stream: String, fd: Int32)] = []
+                        let tags = JournalTags(app: spec.name, instance: s.index, pid: pid)
                         for (stream, path) in [("out", inst.logs.out), ("err", inst.logs.err)] {
                             guard let fd = take(StoredName.logPipe(pid: pid, stream: stream)) else { continue }
                             pipes.append((stream, dup(fd)))
-                            do { try logPump.attach(readEnd: fd, logPath: path, dateFormat: format) } catch {
-                                logger.warning("\(spec.name)[\(s.index)]: \(error.description)")
+                            if spec.logType == .journal {
+                                logPump.attach(readEnd: fd, journal: tags, stream: stream)
+                            } else if let format = spec.logDateFormat {
+                                do { try logPump.attach(readEnd: fd, logPath: path, dateFormat: format) } catch {
+                                    logger.warning("\(spec.name)[\(s.index)]: \(error.description)")
+                                }
                             }
                         }
                         keepLogPipes(pipes, of: pid)

@@ -168,7 +168,8 @@ extension Supervisor {
             env["PORT"] = String(port)
         }
 
-        let outputs = try logPump.openOutputs(logs, dateFormat: spec.logDateFormat, app: spec.name)
+        let journal = spec.logType == .journal ? JournalTags(app: spec.name, instance: index) : nil
+        let outputs = try logPump.openOutputs(logs, dateFormat: spec.logDateFormat, journal: journal)
         defer { outputs.closeParentEnds() }
         let executable = spec.interpreter ?? spec.script
         let arguments = spec.interpreter == nil ? spec.args : spec.interpreterArgs + [spec.script] + spec.args
@@ -179,6 +180,7 @@ extension Supervisor {
         do {
             let pid = try Spawner.spawn(request)
             reaper.noteSpawned()
+            journal?.pid.store(pid, ordering: .relaxed)
             keepLogPipes(outputs.readEnds, of: pid)
             return pid
         } catch {

@@ -37,7 +37,17 @@ final class TimestampingLogPump: Sendable {
         self.logger = logger
     }
 
-    func openOutputs(_ logs: LogPaths, dateFormat: String?, app: String) throws(DaemonError) -> InstanceOutputs {
+    func openOutputs(_ logs: LogPaths, dateFormat: String?, journal: JournalTags? = nil) throws(DaemonError) -> InstanceOutputs {
+        if let journal {
+            let outPipe = try pipe()
+            let errPipe: (read: Int32, write: Int32)
+            do throws(DaemonError) { errPipe = try pipe() } catch { close(outPipe.read); close(outPipe.write); throw error }
+            var outputs = InstanceOutputs(stdout: outPipe.write, stderr: errPipe.write, parentCloses: [outPipe.write, errPipe.write])
+            outputs.readEnds = [("out", dup(outPipe.read)), ("err", dup(errPipe.read))]
+            attach(readEnd: outPipe.read, journal: journal, stream: "out")
+            attach(readEnd: errPipe.read, journal: journal, stream: "err")
+            return outputs
+        }
         let out = try openLog(logs.out)
         let err: Int32
         if logs.err == logs.out {
@@ -83,6 +93,21 @@ final class TimestampingLogPump: Sendable {
     /// for a new instance and for the pipe of one taken over from a previous daemon.
     func attach(readEnd: Int32, logPath path: String, dateFormat: String) throws(DaemonError) {
         attach(readEnd: readEnd, into: try openLog(path), path: path, format: LogDateFormat(dateFormat))
+    }
+
+    /// Sends the lines read from `readEnd` (which it then owns) to the journal; `stream` "err"
+    /// gives them priority err, "out" info.
+    func attach(readEnd: Int32, journal: JournalTags, stream: String) {
+        let logger = self.logger
+        let priority: Int32 = stream == "err" ? 3 : 6
+        NIOPipeBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(JournalForwarder(tags: journal, priority: priority, logger: logger))
+                }
+            }
+            .takingOwnershipOfDescriptor(input: readEnd)
+            .whenFailure { error in logger.error("cannot read a log pipe: \(error)") }
     }
 
     /// Stamps the lines read from `readEnd` into `file`; owns both.

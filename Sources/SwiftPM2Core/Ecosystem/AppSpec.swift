@@ -44,6 +44,8 @@ public struct AppSpec: Codable, Sendable, Equatable {
     public var mergeLogs: Bool
     /// A moment.js-style format (`YYYY-MM-DD HH:mm:ss Z`) prefixed to every log line.
     public var logDateFormat: String?
+    /// Where output goes: nil (the log files) or the journal (`log_type: "journal"`).
+    public var logType: LogType?
     /// Name of the variable that carries the instance number (default `SWIFTPM2_INSTANCE`).
     public var instanceVar: String
     /// Bytes; enforced by the sampler (monitoring issue).
@@ -84,6 +86,7 @@ public struct AppSpec: Codable, Sendable, Equatable {
         self.errorFile = nil
         self.mergeLogs = false
         self.logDateFormat = nil
+        self.logType = nil
         self.instanceVar = "SWIFTPM2_INSTANCE"
         self.maxMemoryRestart = nil
         self.cronRestart = nil
@@ -137,6 +140,14 @@ public enum InstanceCount: Codable, Sendable, Equatable {
 }
 
 /// How the instances of a cluster app share its `listen` addresses.
+/// `log_type`: where an app's output goes.
+public enum LogType: String, Codable, Sendable, Equatable {
+    /// The out and error log files (the default).
+    case file
+    /// The systemd journal, one entry per line, with the app, instance and pid as fields.
+    case journal
+}
+
 public enum Balance: String, Codable, Sendable, Equatable {
     /// One SO_REUSEPORT socket per address per instance slot, and new connections dealt to
     /// the ready instances in turn by a BPF program the daemon attaches (the default for

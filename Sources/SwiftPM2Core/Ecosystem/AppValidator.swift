@@ -130,6 +130,13 @@ struct AppValidator {
         case "kill_signal": spec.killSignal = take(value, at, order, SignalNames.number) ?? spec.killSignal
         case "stop_exit_codes": spec.stopExitCodes = take(value, at, order, AppValidator.exitCodes) ?? []
         case "log_date_format": spec.logDateFormat = take(value, at, order, ValueFormats.string)
+        case "log_type":
+            switch value {
+            case .string("journal"): spec.logType = .journal
+            case .string("file"): spec.logType = nil
+            case .string("json"): outcome.warnings.append((key: key, path: at, text: "\(at): \"json\" (PM2's JSON log lines) is not supported; output goes to the log files as text (use \"journal\" for structured logs)"))
+            default: fail(at, order: order, .expected("\"file\" or \"journal\"", got: value, hint: "\"journal\" sends each line to the systemd journal"))
+            }
         case "instance_var":
             spec.instanceVar = take(value, at, order) { v throws(ValueProblem) in
                 let name = try ValueFormats.string(v)

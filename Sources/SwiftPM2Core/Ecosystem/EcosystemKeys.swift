@@ -37,7 +37,7 @@ enum EcosystemKeys {
         "name", "script", "args", "interpreter", "interpreter_args", "cwd", "instances", "exec_mode",
         "namespace", "env", "autorestart", "max_restarts", "min_uptime", "restart_delay",
         "exp_backoff_restart_delay", "crash_window", "watchdog", "balance", "kill_timeout", "kill_signal", "stop_exit_codes",
-        "wait_ready", "listen_timeout", "out_file", "error_file", "merge_logs", "log_date_format",
+        "wait_ready", "listen_timeout", "out_file", "error_file", "merge_logs", "log_date_format", "log_type",
         "instance_var", "max_memory_restart", "cron_restart", "watch", "ignore_watch", "listen", "port",
         "autostart",
     ]
@@ -64,7 +64,6 @@ enum EcosystemKeys {
         reasons["treekill"] = "ignored by swiftpm2 (stop always signals the whole process group)"
         reasons["time"] = "ignored by swiftpm2; use log_date_format for timestamps"
         reasons["disable_logs"] = "ignored by swiftpm2; set out_file and error_file to /dev/null"
-        reasons["log_type"] = "ignored by swiftpm2 (no JSON log format)"
         reasons["pid_file"] = "ignored by swiftpm2 (pids are shown by `swiftpm2 jlist`)"
         reasons["pid"] = reasons["pid_file"]
         reasons["watch_delay"] = "ignored by swiftpm2 (watching has its own debounce)"
