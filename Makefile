@@ -31,9 +31,25 @@ test: build
 demo: build
 	@scripts/demo.sh .build/debug
 
+# The binaries, and the systemd units (docs/systemd.md) with @BINDIR@ replaced by the binaries'
+# installed folder: system units in $(PREFIX)/lib/systemd/system, user units in
+# $(PREFIX)/lib/systemd/user (both in systemd's search path for /usr and /usr/local).
 install: release
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/systemd/user
 	install -m 0755 .build/release/swiftpm2 .build/release/swiftpm2d $(DESTDIR)$(PREFIX)/bin/
+	for unit in swiftpm2d.service swiftpm2d.socket; do \
+	  for scope in system user; do \
+	    if [ $$scope = user ]; then src=systemd/user/$$unit; else src=systemd/$$unit; fi; \
+	    dst=$(DESTDIR)$(PREFIX)/lib/systemd/$$scope/$$unit; \
+	    sed 's|@BINDIR@|$(PREFIX)/bin|g' $$src > $$dst && chmod 0644 $$dst || exit 1; \
+	  done; \
+	done
+
+.PHONY: uninstall
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/swiftpm2 $(DESTDIR)$(PREFIX)/bin/swiftpm2d
+	rm -f $(DESTDIR)$(PREFIX)/lib/systemd/system/swiftpm2d.service $(DESTDIR)$(PREFIX)/lib/systemd/system/swiftpm2d.socket
+	rm -f $(DESTDIR)$(PREFIX)/lib/systemd/user/swiftpm2d.service $(DESTDIR)$(PREFIX)/lib/systemd/user/swiftpm2d.socket
 
 bench: release
 	@Benchmarks/run.sh

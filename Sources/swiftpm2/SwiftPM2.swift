@@ -13,6 +13,7 @@ struct SwiftPM2: AsyncParsableCommand {
         subcommands: [
             Start.self, Stop.self, Restart.self, Reload.self, Scale.self, Apply.self, Delete.self, List.self, JList.self, Describe.self,
             Logs.self, Validate.self, Ping.self, Kill.self, Save.self, Resurrect.self,
+            Startup.self, Unstartup.self,
         ]
     )
 }
