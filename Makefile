@@ -24,6 +24,7 @@ release: deps
 # run in a test process of their own: the spawner tests start the daemon's process-wide
 # child reaper, which would reap the CLI processes the end-to-end tests wait for.
 test: build
+	@scripts/ensure-test-deps.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip EndToEndTests
 	$(SWIFT) test --filter EndToEndTests
