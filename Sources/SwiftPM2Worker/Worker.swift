@@ -1,7 +1,9 @@
 import Glibc
 
-/// Helpers for a Swift app managed by swiftpm2 (or by systemd): readiness and status over
-/// `NOTIFY_SOCKET`, in the sd_notify datagram format. Needs no library of the daemon's.
+/// Helpers for a Swift app managed by swiftpm2 (or by systemd): the inherited listening sockets
+/// and an accept loop for them (``AcceptLoop``), readiness, status and watchdog over
+/// `NOTIFY_SOCKET` in the sd_notify datagram format, and the graceful-stop hook. Needs no
+/// library of the daemon's.
 public enum Worker {
     /// The instance number (`SWIFTPM2_INSTANCE`), or nil when not run by swiftpm2.
     public static var instance: Int? {
