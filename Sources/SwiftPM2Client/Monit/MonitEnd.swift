@@ -1,0 +1,5 @@
+/// How the live screen ended.
+enum MonitEnd: Sendable, Equatable {
+    case quit
+    case signal(Int32)
+}
