@@ -73,6 +73,19 @@ public struct Daemon: Sendable {
                 for await message in notify.messages { await supervisor.handleNotify(message) }
             }
             tasks.addTask { await server.serve(listener) }
+            tasks.addTask {
+                let interval = Self.sampleInterval()
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    await supervisor.sampleNow()
+                }
+            }
+            tasks.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    await supervisor.sampleNearLimit()
+                }
+            }
             if let interval = SystemdNotifier.watchdogInterval() {
                 tasks.addTask { await Self.watchdogPings(every: interval / 2, supervisor: supervisor, loop: group.next(), notifier: notifier) }
             }
@@ -104,6 +117,13 @@ public struct Daemon: Sendable {
         logger.info("swiftpm2d stopped")
         try? await group.shutdownGracefully()
         exit(0)
+    }
+
+    /// How often instances are sampled: `SWIFTPM2_SAMPLE_INTERVAL` (milliseconds, 50...60000),
+    /// default 1 s.
+    static func sampleInterval() -> Duration {
+        let ms = getenv("SWIFTPM2_SAMPLE_INTERVAL").flatMap { Int(String(cString: $0)) } ?? 1000
+        return .milliseconds(min(max(ms, 50), 60_000))
     }
 
     /// `WATCHDOG=1` for systemd, sent only after a round trip through the supervisor actor and

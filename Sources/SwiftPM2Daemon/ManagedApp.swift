@@ -21,6 +21,11 @@ struct ManagedApp {
     var steering: [ConnectionSteering] = []
     /// Slots taken out of the rotation before they are scaled away.
     var drainingSlots: Set<Int> = []
+    /// `cron_restart`: the timer of the next scheduled recycle.
+    var cronTask: Task<Void, Never>?
+    /// `watch`: the watcher and the task that recycles the app on its reports.
+    var watcher: FileWatcher?
+    var watchTask: Task<Void, Never>?
 
     /// The sockets instance `index` inherits.
     func sockets(for index: Int) -> [ListenSocket] {
@@ -61,6 +66,13 @@ struct ManagedInstance {
     /// sd_notify watchdog: the interval, and the timer a `WATCHDOG=1` re-arms.
     var watchdogInterval: Duration?
     var watchdogTimer: Task<Void, Never>?
+    /// Resource samples of the process tree (`ProcessSampler`), newest last, and the latest.
+    var samples = SampleRing()
+    var lastSample: ProcessTreeSample?
+    /// Consecutive samples over `max_memory_restart`.
+    var samplesOverMemory = 0
+    /// A recycle (memory, health, cron, watch) is under way: no second one meanwhile.
+    var recycling = false
 
     init(index: Int, spec: AppSpec, logs: LogPaths) {
         self.index = index
@@ -84,6 +96,8 @@ struct ManagedInstance {
         watchdogTimer?.cancel()
         watchdogTimer = nil
         watchdogInterval = spec.watchdogMs.map { .milliseconds($0) }
+        lastSample = nil
+        samplesOverMemory = 0
     }
 
     /// True while a process of this instance may still run.

@@ -46,6 +46,7 @@ extension Supervisor {
                 result.restarted.append(spec.name)
             }
             if newCount > oldCount { _ = try await scale(.id(id), to: .exactly(newCount)) }
+            await armTriggers(id)
         }
         if !toStart.isEmpty {
             let list = try start(toStart)

@@ -166,6 +166,7 @@ extension Supervisor {
             }
         }
         for ref in restarted { launch(ref, isRestart: true) }
+        for id in order { Task { await self.armTriggers(id) } }
         markDurable()
         return (adopted, restarted.count)
     }

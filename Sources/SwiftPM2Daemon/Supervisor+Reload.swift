@@ -49,7 +49,7 @@ extension Supervisor {
     }
 
     /// Replaces one slot's process; returns why it could not, or nil.
-    private func reloadSlot(_ ref: InstanceRef) async -> String? {
+    func reloadSlot(_ ref: InstanceRef, note: String? = nil) async -> String? {
         guard let app = apps[ref.appID] else { return nil }
         let inst = app.instances[ref.index]
         guard let oldPID = inst.pid, inst.state == .online else {
@@ -97,6 +97,7 @@ extension Supervisor {
         current.restarts += 1
         current.generation += 1
         current.statusText = replacementStatus.removeValue(forKey: newPID)
+        current.message = note
         apps[ref.appID]?.instances[ref.index] = current
         armWatchdog(ref)
         publish(ref, kind: "reload", "pid \(newPID) took over from \(oldPID)")

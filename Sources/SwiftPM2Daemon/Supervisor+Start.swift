@@ -64,6 +64,7 @@ extension Supervisor {
                 apps[id]!.sockets = bound[spec.name]?.first ?? []
             }
             started.append(id)
+            Task { await self.armTriggers(id) }
             for index in apps[id]!.instances.indices {
                 if let error = launch(InstanceRef(appID: id, index: index), isRestart: false) {
                     failures.append("\(spec.name)[\(index)]: \(error)")
@@ -93,14 +94,12 @@ extension Supervisor {
     /// Keys this build parses but does not act on yet, so that nobody relies on them unknowingly.
     private func unsupportedWarnings(_ spec: AppSpec) -> [String] {
         var w: [String] = []
-        func warn(_ key: String) { w.append("\(spec.name): `\(key)` is accepted but not enforced by this version of swiftpm2d") }
-        if spec.maxMemoryRestart != nil { warn("max_memory_restart") }
-        if spec.cronRestart != nil { warn("cron_restart") }
-        if !spec.watch.isEmpty { warn("watch") }
         if !spec.listen.isEmpty && spec.execMode == .fork {
             w.append("\(spec.name): in fork mode the daemon does not bind `listen`/`port`; the app gets PORT and binds it itself (use exec_mode cluster to share one socket)")
         }
-        if !spec.ignoreWatch.isEmpty && spec.watch.isEmpty { warn("ignore_watch") }
+        if !spec.ignoreWatch.isEmpty && spec.watch.isEmpty {
+            w.append("\(spec.name): `ignore_watch` has no effect without `watch`")
+        }
         if spec.execMode == .cluster && spec.listen.isEmpty {
             w.append("\(spec.name): cluster mode without `listen` or `port`: the daemon has no socket to share, each instance binds its own")
         }

@@ -38,6 +38,7 @@ extension Supervisor {
         await stopAll(ids)
         var gone: [AppInfo] = []
         for id in ids {
+            disarmTriggers(id)
             closeSockets(of: id)
             guard let app = apps.removeValue(forKey: id) else { continue }
             order.removeAll { $0 == id }
@@ -51,6 +52,7 @@ extension Supervisor {
 
     /// Stops everything (daemon shutdown).
     func stopEverything() async {
+        for id in order { disarmTriggers(id) }
         await stopAll(order)
         for id in order { closeSockets(of: id) }
     }

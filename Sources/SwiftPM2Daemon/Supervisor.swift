@@ -40,6 +40,10 @@ public actor Supervisor {
     let adoptedExits = ProcessExitWatcher()
     /// Processes whose log pipes' read ends are in `store`.
     var storedLogPipes: Set<pid_t> = []
+    /// Samples instances' process trees (nil when /proc cannot be read).
+    var sampler: ProcessSampler<InstanceRef>?
+    /// Measures instances near their memory limit between samples (`sampleNearLimit`).
+    var memorySampler: ProcessSampler<InstanceRef>?
 
     init(home: DaemonHome, logger: Logger, reaper: ChildReaper, bus: EventBus, group: any EventLoopGroup, notifyPath: String?) {
         self.notifyPath = notifyPath
@@ -49,6 +53,8 @@ public actor Supervisor {
         self.bus = bus
         self.logPump = TimestampingLogPump(group: group, logger: logger)
         self.cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        self.sampler = try? ProcessSampler<InstanceRef>()
+        self.memorySampler = try? ProcessSampler<InstanceRef>(pssEvery: 0)
     }
 
     /// Monotonic time since the supervisor started.
@@ -94,9 +100,11 @@ public actor Supervisor {
                 index: inst.index, pid: inst.pid, state: inst.state, restarts: inst.restarts,
                 unstableRestarts: inst.policy.unstableCrashes, startedAtMs: inst.pid == nil ? nil : inst.startedAtWallMs,
                 uptimeMs: inst.pid == nil ? nil : inst.startedAtWallMs.map { Int(nowWall - $0) },
-                cpuPercent: nil, memoryBytes: inst.pid.flatMap(residentBytes(of:)),
+                cpuPercent: inst.pid == nil ? nil : inst.lastSample?.cpuPercent,
+                memoryBytes: inst.pid == nil ? nil : (inst.lastSample?.rssBytes ?? inst.pid.flatMap(residentBytes(of:))),
                 lastExit: inst.lastExit, message: inst.message, outLog: inst.logs.out, errLog: inst.logs.err,
-                status: inst.statusText)
+                status: inst.statusText, pssBytes: inst.pid == nil ? nil : inst.lastSample?.pssBytes,
+                processes: inst.pid == nil ? nil : inst.lastSample?.processCount)
         }
         return AppInfo(id: app.id, name: app.spec.name, namespace: app.spec.namespace, mode: app.spec.execMode,
                        spec: app.spec, instances: instances)

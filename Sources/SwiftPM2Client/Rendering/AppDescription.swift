@@ -22,6 +22,17 @@ public enum AppDescription {
             ("kill_timeout", "\(s.killTimeoutMs)ms"),
             ("env", s.env.keys.sorted().joined(separator: ", ").ifEmpty("-")),
         ]
+        if let limit = s.maxMemoryRestart {
+            fields.append(("max_memory", "\(Humanize.bytes(limit)) (recycled after \(s.maxMemorySamples ?? 1) sample(s) over it)"))
+        }
+        if let cron = s.cronRestart { fields.append(("cron_restart", cron)) }
+        if !s.watch.isEmpty {
+            fields.append(("watch", s.watch.joined(separator: ", ") + (s.ignoreWatch.isEmpty ? "" : " (ignoring \(s.ignoreWatch.joined(separator: ", ")))")))
+        }
+        if s.execMode == .cluster && !s.listen.isEmpty {
+            fields.append(("listen", s.listen.joined(separator: ", ") + " (balance \(s.balance.rawValue))"))
+        }
+        if s.logType == .journal { fields.append(("logs", "journal (journalctl SWIFTPM2_APP=\(s.name))")) }
         let width = fields.map(\.0.count).max() ?? 0
         for (k, v) in fields { out += "  \(k.padding(width)) \(v)\n" }
         for inst in app.instances {
@@ -32,7 +43,13 @@ public enum AppDescription {
             if inst.unstableRestarts > 0 { out += " (\(inst.unstableRestarts) unstable in a row)" }
             out += "\n"
             if let status = inst.status { out += "    status     \(status)\n" }
-            if let mem = inst.memoryBytes { out += "    memory     \(Humanize.bytes(mem))\n" }
+            if let cpu = inst.cpuPercent { out += "    cpu        \(Humanize.percent(cpu))\n" }
+            if let mem = inst.memoryBytes {
+                var line = "    memory     \(Humanize.bytes(mem)) rss"
+                if let pss = inst.pssBytes { line += ", \(Humanize.bytes(pss)) pss" }
+                if let n = inst.processes, n > 1 { line += " (\(n) processes)" }
+                out += line + "\n"
+            }
             if let exit = inst.lastExit { out += "    last exit  \(exit.reason)\n" }
             if let message = inst.message { out += "    note       \(message)\n" }
             out += "    out log    \(inst.outLog)\n    err log    \(inst.errLog)\n"

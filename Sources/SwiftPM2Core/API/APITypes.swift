@@ -55,11 +55,18 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
     public var errLog: String
     /// The last `STATUS=` the instance sent over `NOTIFY_SOCKET`.
     public var status: String?
+    /// Proportional set size of the whole process tree, when measured (less often than RSS).
+    public var pssBytes: UInt64?
+    /// Live processes in its tree (itself and its descendants).
+    public var processes: Int?
 
     public init(index: Int, pid: Int32?, state: InstanceState, restarts: Int, unstableRestarts: Int,
                 startedAtMs: Int64?, uptimeMs: Int?, cpuPercent: Double?, memoryBytes: UInt64?,
-                lastExit: ExitInfo?, message: String?, outLog: String, errLog: String, status: String? = nil) {
+                lastExit: ExitInfo?, message: String?, outLog: String, errLog: String, status: String? = nil,
+                pssBytes: UInt64? = nil, processes: Int? = nil) {
         self.status = status
+        self.pssBytes = pssBytes
+        self.processes = processes
         self.index = index
         self.pid = pid
         self.state = state

@@ -54,6 +54,11 @@ public struct AppSpec: Codable, Sendable, Equatable {
     /// Paths to watch, empty when `watch` is off.
     public var watch: [String]
     public var ignoreWatch: [String]
+    /// `watch_delay`: quiet time after a change before the restart (nil: 1000 ms).
+    public var watchDelayMs: Int?
+    /// `max_memory_samples` (ours): consecutive samples over `max_memory_restart` before the
+    /// instance is recycled (nil: 1).
+    public var maxMemorySamples: Int?
     /// Addresses the daemon binds for cluster mode (`tcp://host:port`, `unix:/path`).
     public var listen: [String]
     /// How cluster instances share `listen`.

@@ -146,7 +146,10 @@ struct AppValidator {
                 return name
             } ?? spec.instanceVar
         case "max_memory_restart": spec.maxMemoryRestart = take(value, at, order, ValueFormats.memory)
-        case "cron_restart": spec.cronRestart = take(value, at, order, ValueFormats.string)
+        case "cron_restart": spec.cronRestart = take(value, at, order, CronSchedule.ecosystemValue)?.source
+        case "watch_delay": spec.watchDelayMs = take(value, at, order, ValueFormats.duration)
+        case "max_memory_samples":
+            spec.maxMemorySamples = take(value, at, order) { v throws(ValueProblem) in try ValueFormats.integer(v, in: 1...1000, what: "a number of samples 1...1000") }
         case "watch":
             if take(value, at, order, AppValidator.watchValue) != nil { watch = (value, order) }
         case "ignore_watch": spec.ignoreWatch = take(value, at, order, ValueFormats.strings) ?? []

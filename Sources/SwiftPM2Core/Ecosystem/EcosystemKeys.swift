@@ -38,7 +38,7 @@ enum EcosystemKeys {
         "namespace", "env", "autorestart", "max_restarts", "min_uptime", "restart_delay",
         "exp_backoff_restart_delay", "crash_window", "watchdog", "balance", "kill_timeout", "kill_signal", "stop_exit_codes",
         "wait_ready", "listen_timeout", "out_file", "error_file", "merge_logs", "log_date_format", "log_type",
-        "instance_var", "max_memory_restart", "cron_restart", "watch", "ignore_watch", "listen", "port",
+        "instance_var", "max_memory_restart", "max_memory_samples", "cron_restart", "watch", "ignore_watch", "watch_delay", "listen", "port",
         "autostart",
     ]
 
@@ -66,8 +66,7 @@ enum EcosystemKeys {
         reasons["disable_logs"] = "ignored by swiftpm2; set out_file and error_file to /dev/null"
         reasons["pid_file"] = "ignored by swiftpm2 (pids are shown by `swiftpm2 jlist`)"
         reasons["pid"] = reasons["pid_file"]
-        reasons["watch_delay"] = "ignored by swiftpm2 (watching has its own debounce)"
-        reasons["watch_options"] = reasons["watch_delay"]
+        reasons["watch_options"] = "ignored by swiftpm2 (chokidar options; watch_delay and ignore_watch are read)"
         reasons["increment_var"] = "ignored by swiftpm2; use instance_var"
         reasons["log_file"] = "not supported by swiftpm2 (no combined stdout+stderr file); use out_file and error_file, or merge_logs"
         reasons["log"] = reasons["log_file"]

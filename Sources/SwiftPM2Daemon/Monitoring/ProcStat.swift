@@ -20,6 +20,8 @@ struct ProcStat: Sendable, Equatable {
     var rssPages: UInt64
 
     var isZombie: Bool { state == UInt8(ascii: "Z") }
+    /// A zombie, or dead (`X`): it has exited, whatever its entry still shows.
+    var isExited: Bool { isZombie || state == UInt8(ascii: "X") }
 
     /// Parses one `/proc/PID/stat` text; nil when it is malformed.
     ///

@@ -37,11 +37,12 @@ extension ProcessSampler {
         for (index, stat) in scanned.enumerated() where scanOwner[index] >= 0 {
             found[scanOwner[index]].members[stat.pid] = stat
         }
-        // Previous members alive elsewhere: they left the tree, they did not exit.
+        // Previous members alive elsewhere: they left the tree, they did not exit. A zombie
+        // exited: its parent has yet to reap it (and take its time into its own).
         for (index, root) in roots.enumerated() {
             guard let tree = trees[root.key] else { continue }
             for (pid, before) in tree.members where found[index].members[pid] == nil {
-                if let at = scanIndex[pid], scanned[at].startTime == before.startTime {
+                if let at = scanIndex[pid], scanned[at].startTime == before.startTime, !scanned[at].isExited {
                     found[index].leftAlive.insert(pid)
                 }
             }
@@ -67,7 +68,7 @@ extension ProcessSampler {
             if let previous = trees[root.key], tree.members[root.pid] != nil {
                 for (pid, before) in previous.members where tree.members[pid] == nil {
                     guard let text = files.read(pid, "stat"), let stat = ProcStat.parse(text, pid: pid),
-                          stat.startTime == before.startTime else { continue }  // exited
+                          stat.startTime == before.startTime, !stat.isExited else { continue }  // exited
                     if tree.members[stat.ppid] != nil {
                         queue.append(pid)
                         walk(&queue, into: &tree.members)

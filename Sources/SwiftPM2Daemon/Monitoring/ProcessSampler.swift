@@ -60,6 +60,8 @@ final class ProcessSampler<Key: Hashable & Sendable> {
         var sampledAtNs: UInt64
         /// Samples left until the next PSS measurement.
         var pssCountdown: Int
+        /// CPU already counted of exited members whose parents have not reaped them yet.
+        var debt: [pid_t: UInt64] = [:]
     }
 
     /// - Parameters:
@@ -114,8 +116,11 @@ final class ProcessSampler<Key: Hashable & Sendable> {
             }
             var cpu: Double?
             var members = tree.members
+            var debt: [pid_t: UInt64] = [:]
             if let previous {
-                let ticks = TreeCPUAccounting.ticks(previous: previous.members, current: members, leftAlive: tree.leftAlive)
+                let (ticks, unpaid) = TreeCPUAccounting.account(previous: previous.members, current: members,
+                                                                leftAlive: tree.leftAlive, carried: previous.debt)
+                debt = unpaid
                 let seconds = Double(now &- previous.sampledAtNs) / 1e9
                 if seconds > 0 { cpu = Double(ticks) / ticksPerSecond / seconds * 100 }
                 Self.keepTimesMonotonic(&members, previous: previous.members)
@@ -129,7 +134,7 @@ final class ProcessSampler<Key: Hashable & Sendable> {
             }
             results[root.key] = summary(root.pid, cpu: cpu, members: members, pss: pss)
             kept[root.key] = Tree(rootPID: root.pid, rootStart: rootStat.startTime, members: members,
-                                  sampledAtNs: now, pssCountdown: countdown)
+                                  sampledAtNs: now, pssCountdown: countdown, debt: debt)
         }
         trees = kept
         return results

@@ -61,6 +61,7 @@ say("example-server pid \(getpid()) instance \(instance) serving \(serving)\n")
 let holdReady = getenv("FAIL_READY_IF_EXISTS").map { access($0, F_OK) == 0 } ?? false
 if !holdReady { Worker.ready(status: "serving on " + (inherited?.name ?? "127.0.0.1:\(port)")) }
 WatchdogPinger.startIfAsked()
+Leak.startIfAsked()
 
 let received = Worker.waitForStopSignal()
 say("example-server pid \(getpid()): stopping on signal \(received)\n")
