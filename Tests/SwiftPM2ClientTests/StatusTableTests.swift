@@ -1,3 +1,4 @@
+import Glibc
 import SwiftPM2Client
 import SwiftPM2Core
 import Testing
@@ -33,6 +34,19 @@ import Testing
         """
         #expect(text == expected)
         #expect(!text.contains("\u{1B}["))
+    }
+
+    @Test func lastExitColumnAppearsWhenAnInstanceHasOne() {
+        var crashed = instance(0, pid: 77, state: .online, restarts: 1)
+        crashed.lastExit = ExitInfo(code: nil, signal: SIGKILL, atMs: 0, reason: "killed by SIGKILL")
+        var failed = instance(1, pid: nil, state: .errored, restarts: 16)
+        failed.lastExit = ExitInfo(code: 3, signal: nil, atMs: 0, reason: "exited with code 3")
+        let text = StatusTable(color: false).render([app(0, "api", [crashed, failed, instance(2, pid: 9, state: .online)])])
+        let lines = text.split(separator: "\n")
+        #expect(lines[1].hasSuffix("│ last exit │"))
+        #expect(lines[3].hasSuffix("│ SIGKILL   │"))
+        #expect(lines[4].hasSuffix("│ code 3    │"))
+        #expect(lines[5].hasSuffix("│ -         │"))
     }
 
     @Test func colourOnlyWhenAskedAndWidthsIgnoreEscapes() {

@@ -26,6 +26,14 @@ public struct StatusTable: Sendable {
                 ])
             }
         }
+        // The last exit, when some instance has one: why it restarted or stopped.
+        let exits = apps.flatMap(\.instances).map(\.lastExit)
+        if exits.contains(where: { $0 != nil }) {
+            for (i, exit) in exits.enumerated() {
+                rows[i].append(Cell(exit?.short ?? "-", style: exit?.signal != nil || (exit?.code ?? 0) != 0 ? .yellow : .plain))
+            }
+            return grid(header: (Self.headers + ["last exit"]).map { Cell($0, style: .bold) }, rows: rows)
+        }
         return grid(header: Self.headers.map { Cell($0, style: .bold) }, rows: rows)
     }
 

@@ -34,3 +34,13 @@ enum SignalNames {
         }
     }
 }
+
+extension ExitInfo {
+    /// "SIGKILL", "code 3": the exit in a few characters, for tables.
+    public var short: String {
+        if let signal {
+            return SignalNames.byName.first { $0.value == signal && $0.key != "IOT" && $0.key != "POLL" }.map { "SIG" + $0.key } ?? "signal \(signal)"
+        }
+        return code.map { "code \($0)" } ?? "exited"
+    }
+}
