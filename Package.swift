@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C shims: only what Swift cannot do (fork/exec with a post-fork setup; libsystemd).
@@ -31,6 +32,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .target(
@@ -70,6 +72,7 @@ let package = Package(
         ),
         .executableTarget(name: "example-crasher", path: "ecosystem-examples/Sources/example-crasher"),
         .executableTarget(name: "example-exit-now", path: "ecosystem-examples/Sources/example-exit-now"),
+        .executableTarget(name: "example-messenger", dependencies: ["SwiftPM2Worker"], path: "ecosystem-examples/Sources/example-messenger"),
 
         .testTarget(name: "SwiftPM2CoreTests", dependencies: ["SwiftPM2Core"]),
         .testTarget(name: "SwiftPM2DaemonTests", dependencies: ["SwiftPM2Daemon"]),

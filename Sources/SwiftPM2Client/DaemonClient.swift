@@ -51,6 +51,20 @@ public struct DaemonClient: Sendable {
         try await call(.DELETE, "/v1/apps/\(Self.escape(selector))")
     }
 
+    /// `send`: a message to the selected instances (docs/messages.md).
+    public func send(_ selector: String, instance: Int?, data: JSONValue) async throws(ClientError) -> IPCResult {
+        var body: [String: JSONValue] = ["data": data]
+        if let instance { body["instance"] = .int(Int64(instance)) }
+        return try await call(.POST, "/v1/apps/\(Self.escape(selector))/send", body: Array(JSONValue.object(body).description.utf8))
+    }
+
+    /// `trigger`: an action on the selected instances, and their replies.
+    public func trigger(_ selector: String, action: String, data: JSONValue, instance: Int?, timeoutMs: Int) async throws(ClientError) -> IPCResult {
+        var body: [String: JSONValue] = ["action": .string(action), "data": data, "timeoutMs": .int(Int64(timeoutMs))]
+        if let instance { body["instance"] = .int(Int64(instance)) }
+        return try await call(.POST, "/v1/apps/\(Self.escape(selector))/trigger", body: Array(JSONValue.object(body).description.utf8))
+    }
+
     /// `save`: writes the running apps to the daemon's `dump.json`.
     public func save() async throws(ClientError) -> SaveResult {
         try await call(.POST, "/v1/save", body: [])
@@ -172,7 +186,7 @@ public struct DaemonClient: Sendable {
     }
 
     /// Percent-encodes a path segment or query value.
-    static func escape(_ s: String) -> String {
+    public static func escape(_ s: String) -> String {
         var out = ""
         for b in s.utf8 {
             switch b {

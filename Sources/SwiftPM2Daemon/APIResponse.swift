@@ -10,6 +10,8 @@ struct APIResponse: Sendable {
     var stream: AsyncStream<[UInt8]>?
     /// Runs once the response is written (the `kill` route shuts the daemon down here).
     var afterWrite: (@Sendable () -> Void)?
+    /// `Content-Type` of a body response; streams are always NDJSON.
+    var contentType = "application/json"
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponseStatus = .ok) -> APIResponse {
         APIResponse(status: status, body: encodeJSON(value) + [UInt8(ascii: "\n")])
@@ -17,6 +19,11 @@ struct APIResponse: Sendable {
 
     static func error(_ error: APIError) -> APIResponse {
         json(error, status: HTTPResponseStatus(statusCode: status(of: error)))
+    }
+
+    /// A body that is not JSON (`GET /metrics`: Prometheus text).
+    static func text(_ body: [UInt8], contentType: String) -> APIResponse {
+        APIResponse(status: .ok, body: body, contentType: contentType)
     }
 
     static func ndjson(_ stream: AsyncStream<[UInt8]>) -> APIResponse {

@@ -92,7 +92,7 @@ struct APIServer: Sendable {
                        version: HTTPVersion, keepAlive: Bool,
                        inbound: inout NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator) async throws {
         var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: response.stream == nil ? "application/json" : "application/x-ndjson")
+        headers.add(name: "Content-Type", value: response.stream == nil ? response.contentType : "application/x-ndjson")
         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
         guard let stream = response.stream else {
             headers.add(name: "Content-Length", value: String(response.body.count))

@@ -40,6 +40,8 @@ public struct Daemon: Sendable {
         if inherited.control == nil, let other = runningDaemonPID() {
             throw DaemonError(message: "another swiftpm2d (pid \(other)) already serves \(home.socketPath)", errno: nil)
         }
+        // A bad setting stops the start here, before anything is taken over or bound.
+        let metricsSettings = try MetricsSettings.fromEnvironment(home: home.root)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let reaper = ChildReaper()
         let bus = EventBus()
@@ -49,6 +51,15 @@ public struct Daemon: Sendable {
         let (shutdownRequests, requestShutdown) = AsyncStream.makeStream(of: Void.self)
         let router = Router(supervisor: supervisor, bus: bus, home: home, requestShutdown: { requestShutdown.yield() })
         let server = APIServer(router: router, logger: logger)
+        let metrics: MetricsServer?
+        if let settings = metricsSettings {
+            metrics = try await MetricsServer.bind(settings.address, token: settings.token, group: group, logger: logger) {
+                await MetricsSnapshot.collect(from: supervisor, version: Router.version)
+            }
+            logger.info("serving metrics on http://\(settings.address)/metrics (bearer token from \(settings.tokenSource))")
+        } else {
+            metrics = nil
+        }
 
         // What a previous daemon ran and kept: take it back before serving anything.
         let (store, recovered) = DescriptorStore.open(home: home, inherited: inherited.stored, logger: logger)
@@ -69,10 +80,18 @@ public struct Daemon: Sendable {
         await withDiscardingTaskGroup { tasks in
             tasks.addTask { await supervisor.consumeExits() }
             tasks.addTask { await supervisor.consumeAdoptedExits() }
+            tasks.addTask { await supervisor.consumeIPC() }
+            tasks.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    await supervisor.pingDue()
+                }
+            }
             tasks.addTask {
                 for await message in notify.messages { await supervisor.handleNotify(message) }
             }
             tasks.addTask { await server.serve(listener) }
+            if let metrics { tasks.addTask { await metrics.serve() } }
             tasks.addTask {
                 let interval = Self.sampleInterval()
                 while !Task.isCancelled {
@@ -108,6 +127,7 @@ public struct Daemon: Sendable {
             await supervisor.stopEverything()
             await supervisor.forgetDurable()
             try? await listener.channel.close()
+            await metrics?.close()
             bus.finishAll()
             if inherited.control == nil { unlink(home.socketPath) }
             unlink(home.pidPath)

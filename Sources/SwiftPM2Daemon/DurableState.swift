@@ -40,6 +40,7 @@ enum StoredName {
     static func shared(app: Int, address: Int) -> String { "pm2-a\(app)-s-\(address)" }
     static func slot(app: Int, slot: Int, address: Int) -> String { "pm2-a\(app)-\(slot)-\(address)" }
     static func logPipe(pid: pid_t, stream: String) -> String { "pm2-log-\(pid)-\(stream)" }
+    static func ipc(pid: pid_t) -> String { "pm2-ipc-\(pid)" }
 }
 
 /// The start time of process `pid` (clock ticks since boot), or nil when it does not run

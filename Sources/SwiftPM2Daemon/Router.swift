@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Glibc
 import NIOHTTP1
 import SwiftPM2Core
@@ -46,6 +47,32 @@ struct Router: Sendable {
             case (.POST, "reload"): return .json(AppList(apps: try await supervisor.reload(selector)))
             case (.POST, "scale"): return .json(AppList(apps: try await supervisor.scale(selector, to: try Self.scaleTarget(body))))
             case (.GET, "logs"): return try await logs(selector, query: q)
+            case (.POST, "send"):
+                let body = try Self.object(body)
+                return .json(try await supervisor.send(selector, instance: try Self.instance(body), data: body["data"] ?? .null))
+            case (.POST, "trigger"):
+                let body = try Self.object(body)
+                guard let action = body["action"]?.stringValue, !action.isEmpty else {
+                    throw APIError(.badRequest, "trigger needs {\"action\": \"name\"} (and optionally \"data\", \"instance\", \"timeoutMs\")")
+                }
+                var timeoutMs: Int64 = 2000
+                switch body["timeoutMs"] {
+                case .int(let ms)?: timeoutMs = ms
+                case nil, .null?: break
+                default: throw APIError(.badRequest, "\"timeoutMs\" must be an integer number of milliseconds")
+                }
+                guard (1...600_000).contains(timeoutMs) else { throw APIError(.badRequest, "\"timeoutMs\" must be 1...600000") }
+                return .json(try await supervisor.trigger(selector, instance: try Self.instance(body), action: action,
+                                                          data: body["data"] ?? .null, timeout: .milliseconds(timeoutMs)))
+            case (.POST, "signal"):
+                let body = try Self.object(body)
+                guard let number = SignalNames.number(body["signal"] ?? .null) else {
+                    throw APIError(.badRequest, "signal needs {\"signal\": \"SIGUSR2\"} (a name or a number 1...64)")
+                }
+                return .json(AppList(apps: try await supervisor.signal(selector, number)))
+            case (.POST, "flush"):
+                return .json(FlushResult(files: try await supervisor.flush(selector)))
+            case (_, "send"), (_, "trigger"), (_, "signal"), (_, "flush"): throw Self.notAllowed(method, "/v1/apps/{sel}/\(p[3])", "POST")
             case (_, "stop"), (_, "restart"), (_, "reload"), (_, "scale"): throw Self.notAllowed(method, "/v1/apps/{sel}/\(p[3])", "POST")
             case (_, "logs"): throw Self.notAllowed(method, "/v1/apps/{sel}/logs", "GET")
             default: break
@@ -62,6 +89,11 @@ struct Router: Sendable {
         case (_, 2) where p == ["v1", "resurrect"]:
             guard method == .POST else { throw Self.notAllowed(method, "/v1/resurrect", "POST") }
             return .json(try await supervisor.resurrect())
+        case (_, 1) where p == ["metrics"]:
+            // No token here: the control socket is already restricted to the owner and root.
+            guard method == .GET else { throw Self.notAllowed(method, "/metrics", "GET") }
+            let snapshot = await MetricsSnapshot.collect(from: supervisor, version: Self.version)
+            return .text(MetricsText.render(snapshot), contentType: MetricsText.contentType)
         case (.GET, 2) where p == ["v1", "events"]:
             return .ndjson(eventStream())
         case (_, 2) where p == ["v1", "kill"]:
@@ -74,6 +106,23 @@ struct Router: Sendable {
             break
         }
         throw APIError(.notFound, "no route \(method.rawValue) /\(p.joined(separator: "/")); see docs/api.md")
+    }
+
+    /// A JSON object body.
+    static func object(_ body: [UInt8]) throws(APIError) -> [String: JSONValue] {
+        guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
+            throw APIError(.badRequest, "the body must be a JSON object")
+        }
+        return object
+    }
+
+    /// The optional `instance` of a send or trigger body.
+    static func instance(_ body: [String: JSONValue]) throws(APIError) -> Int? {
+        switch body["instance"] {
+        case nil, .null?: return nil
+        case .int(let n)? where n >= 0: return Int(n)
+        default: throw APIError(.badRequest, "\"instance\" must be an instance number (0, 1, ...)")
+        }
     }
 
     private func ping() async -> PingResponse {

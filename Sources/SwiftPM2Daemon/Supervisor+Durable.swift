@@ -141,6 +141,7 @@ extension Supervisor {
                         }
                         keepLogPipes(pipes, of: pid)
                     }
+                    if spec.ipc == true, let fd = take(StoredName.ipc(pid: pid)) { openIPC(fd: fd, pid: pid) }
                     adopted += 1
                 } else if s.pid != nil || s.state == .waitingRestart || s.state == .launching {
                     inst.pid = nil

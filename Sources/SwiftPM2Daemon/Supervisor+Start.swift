@@ -167,23 +167,42 @@ extension Supervisor {
             env["PORT"] = String(port)
         }
 
+        // ipc: one end of a socket pair, after the listening sockets (docs/messages.md).
+        var ipcPair: [Int32] = [-1, -1]
+        if spec.ipc == true {
+            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ipcPair) == 0 else {
+                throw DaemonError.system("cannot create the message channel", errno: errno)
+            }
+            env["SWIFTPM2_IPC_FD"] = String(3 + sockets.count)
+        }
+        defer { if ipcPair[1] >= 0 { close(ipcPair[1]) } }
+
         let journal = spec.logType == .journal ? JournalTags(app: spec.name, instance: index) : nil
-        let outputs = try logPump.openOutputs(logs, dateFormat: spec.logDateFormat, journal: journal)
+        let outputs: InstanceOutputs
+        do throws(DaemonError) {
+            outputs = try logPump.openOutputs(logs, dateFormat: spec.logDateFormat, journal: journal)
+        } catch {
+            if ipcPair[0] >= 0 { close(ipcPair[0]) }
+            throw error
+        }
         defer { outputs.closeParentEnds() }
         let executable = spec.interpreter ?? spec.script
         let arguments = spec.interpreter == nil ? spec.args : spec.interpreterArgs + [spec.script] + spec.args
         let request = SpawnRequest(
             executable: executable, arguments: arguments, argv0: nil, environment: env, cwd: spec.cwd,
-            stdout: outputs.stdout, stderr: outputs.stderr, stdin: nil, inheritedFDs: sockets.map(\.fd),
+            stdout: outputs.stdout, stderr: outputs.stderr, stdin: nil,
+            inheritedFDs: sockets.map(\.fd) + (ipcPair[1] >= 0 ? [ipcPair[1]] : []),
             setListenPID: !sockets.isEmpty)
         do {
             let pid = try Spawner.spawn(request)
             reaper.noteSpawned()
             journal?.pid.store(pid, ordering: .relaxed)
             keepLogPipes(outputs.readEnds, of: pid)
+            if ipcPair[0] >= 0 { openIPC(fd: ipcPair[0], pid: pid) }
             return pid
         } catch {
             outputs.readEnds.forEach { close($0.fd) }
+            if ipcPair[0] >= 0 { close(ipcPair[0]) }
             throw DaemonError(message: error.description, errno: nil)
         }
     }
@@ -193,6 +212,7 @@ extension Supervisor {
     /// A child was reaped: finish a stop, or apply the restart policy to a crash.
     func handleExit(_ exit: ChildExit) {
         dropLogPipes(of: exit.pid)
+        closeIPC(of: exit.pid)
         if replacements[exit.pid] != nil {
             kill(-exit.pid, SIGKILL)
             finishReplacement(exit.pid, .failed("the replacement " + describeExit(code: exit.code, signal: exit.signal, coreDumped: exit.coreDumped)))
@@ -358,7 +378,8 @@ func daemonEnvironment() -> [String: String] {
         }
         p += 1
     }
-    for key in ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID", "SWIFTPM2_READY_FD"] {
+    for key in ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID", "SWIFTPM2_READY_FD",
+                "SWIFTPM2_METRICS_TOKEN", "SWIFTPM2_METRICS_ADDRESS", "FDSTORE", "SWIFTPM2_SAMPLE_INTERVAL"] {
         env.removeValue(forKey: key)
     }
     return env

@@ -42,6 +42,20 @@ public actor Supervisor {
     var storedLogPipes: Set<pid_t> = []
     /// Samples instances' process trees (nil when /proc cannot be read).
     var sampler: ProcessSampler<InstanceRef>?
+    /// Message channels (`ipc: true`), by process.
+    var ipcChannels: [pid_t: IPCChannel] = [:]
+    var ipcInfo: [pid_t: IPCInfo] = [:]
+    var ipcPings: [pid_t: IPCPingState] = [:]
+    var ipcWaiters: [String: CheckedContinuation<IPCReplyOutcome, Never>] = [:]
+    var ipcEarlyReplies: [String: IPCReplyOutcome] = [:]
+    /// Ids of trigger requests still waited for.
+    var ipcAsked: Set<String> = []
+    var ipcNextID = 0
+    var ipcMalformedLogged: [pid_t: Duration] = [:]
+    /// Everything instances send over their channels, in order.
+    let ipcEvents: AsyncStream<IPCEvent>
+    let ipcInbox: AsyncStream<IPCEvent>.Continuation
+    let group: any EventLoopGroup
     /// Measures instances near their memory limit between samples (`sampleNearLimit`).
     var memorySampler: ProcessSampler<InstanceRef>?
 
@@ -52,6 +66,8 @@ public actor Supervisor {
         self.reaper = reaper
         self.bus = bus
         self.logPump = TimestampingLogPump(group: group, logger: logger)
+        self.group = group
+        (self.ipcEvents, self.ipcInbox) = AsyncStream.makeStream(of: IPCEvent.self, bufferingPolicy: .bufferingNewest(100_000))
         self.cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         self.sampler = try? ProcessSampler<InstanceRef>()
         self.memorySampler = try? ProcessSampler<InstanceRef>(pssEvery: 0)
@@ -104,7 +120,8 @@ public actor Supervisor {
                 memoryBytes: inst.pid == nil ? nil : (inst.lastSample?.rssBytes ?? inst.pid.flatMap(residentBytes(of:))),
                 lastExit: inst.lastExit, message: inst.message, outLog: inst.logs.out, errLog: inst.logs.err,
                 status: inst.statusText, pssBytes: inst.pid == nil ? nil : inst.lastSample?.pssBytes,
-                processes: inst.pid == nil ? nil : inst.lastSample?.processCount)
+                processes: inst.pid == nil ? nil : inst.lastSample?.processCount,
+                ipc: inst.pid.flatMap { ipcInfo[$0] })
         }
         return AppInfo(id: app.id, name: app.spec.name, namespace: app.spec.namespace, mode: app.spec.execMode,
                        spec: app.spec, instances: instances)

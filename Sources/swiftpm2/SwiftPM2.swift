@@ -14,7 +14,7 @@ struct SwiftPM2: AsyncParsableCommand {
             Start.self, Stop.self, Restart.self, Reload.self, Scale.self, Apply.self, Delete.self, List.self, JList.self, Describe.self,
             Logs.self, Validate.self, Ping.self, Kill.self, Save.self, Resurrect.self,
             Startup.self, Unstartup.self,
-            Monit.self,
+            Monit.self, Send.self, Trigger.self, Signal.self, Flush.self,
         ]
     )
 }

@@ -51,6 +51,11 @@ public enum AppDescription {
                 out += line + "\n"
             }
             if let exit = inst.lastExit { out += "    last exit  \(exit.reason)\n" }
+            if let ipc = inst.ipc {
+                out += "    ipc        actions: \(ipc.actions.isEmpty ? "none declared" : ipc.actions.joined(separator: ", "))"
+                    + "; \(ipc.received) in, \(ipc.sent) out, \(ipc.dropped) dropped, \(ipc.malformed) malformed\n"
+                if let pong = ipc.lastPong { out += "    last pong  \(pong)" + (ipc.missedPings > 0 ? " (\(ipc.missedPings) ping(s) unanswered since)" : "") + "\n" }
+            }
             if let message = inst.message { out += "    note       \(message)\n" }
             out += "    out log    \(inst.outLog)\n    err log    \(inst.errLog)\n"
         }

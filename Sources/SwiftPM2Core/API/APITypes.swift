@@ -59,11 +59,14 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
     public var pssBytes: UInt64?
     /// Live processes in its tree (itself and its descendants).
     public var processes: Int?
+    /// Its message channel (`ipc: true`).
+    public var ipc: IPCInfo?
 
     public init(index: Int, pid: Int32?, state: InstanceState, restarts: Int, unstableRestarts: Int,
                 startedAtMs: Int64?, uptimeMs: Int?, cpuPercent: Double?, memoryBytes: UInt64?,
                 lastExit: ExitInfo?, message: String?, outLog: String, errLog: String, status: String? = nil,
-                pssBytes: UInt64? = nil, processes: Int? = nil) {
+                pssBytes: UInt64? = nil, processes: Int? = nil, ipc: IPCInfo? = nil) {
+        self.ipc = ipc
         self.status = status
         self.pssBytes = pssBytes
         self.processes = processes

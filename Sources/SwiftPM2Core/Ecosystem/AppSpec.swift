@@ -56,6 +56,10 @@ public struct AppSpec: Codable, Sendable, Equatable {
     public var ignoreWatch: [String]
     /// `watch_delay`: quiet time after a change before the restart (nil: 1000 ms).
     public var watchDelayMs: Int?
+    /// `ipc` (ours): the instances get a message channel to the daemon (docs/messages.md).
+    public var ipc: Bool?
+    /// `ipc_ping`: how often the daemon pings them over it (nil: 30 s; 0: never).
+    public var ipcPingMs: Int?
     /// `max_memory_samples` (ours): consecutive samples over `max_memory_restart` before the
     /// instance is recycled (nil: 1).
     public var maxMemorySamples: Int?

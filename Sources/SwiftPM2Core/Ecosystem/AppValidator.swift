@@ -148,6 +148,8 @@ struct AppValidator {
         case "max_memory_restart": spec.maxMemoryRestart = take(value, at, order, ValueFormats.memory)
         case "cron_restart": spec.cronRestart = take(value, at, order, CronSchedule.ecosystemValue)?.source
         case "watch_delay": spec.watchDelayMs = take(value, at, order, ValueFormats.duration)
+        case "ipc": spec.ipc = take(value, at, order, ValueFormats.bool).flatMap { $0 ? true : nil }
+        case "ipc_ping": spec.ipcPingMs = take(value, at, order, ValueFormats.duration)
         case "max_memory_samples":
             spec.maxMemorySamples = take(value, at, order) { v throws(ValueProblem) in try ValueFormats.integer(v, in: 1...1000, what: "a number of samples 1...1000") }
         case "watch":

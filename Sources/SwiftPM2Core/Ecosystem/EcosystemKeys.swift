@@ -38,7 +38,7 @@ enum EcosystemKeys {
         "namespace", "env", "autorestart", "max_restarts", "min_uptime", "restart_delay",
         "exp_backoff_restart_delay", "crash_window", "watchdog", "balance", "kill_timeout", "kill_signal", "stop_exit_codes",
         "wait_ready", "listen_timeout", "out_file", "error_file", "merge_logs", "log_date_format", "log_type",
-        "instance_var", "max_memory_restart", "max_memory_samples", "cron_restart", "watch", "ignore_watch", "watch_delay", "listen", "port",
+        "instance_var", "max_memory_restart", "max_memory_samples", "cron_restart", "watch", "ignore_watch", "watch_delay", "listen", "port", "ipc", "ipc_ping",
         "autostart",
     ]
 

@@ -5,7 +5,7 @@ import Musl
 #endif
 
 /// Signal names and numbers for `kill_signal`, from the C library's constants.
-enum SignalNames {
+public enum SignalNames {
     /// Names without the `SIG` prefix, as `kill -l` prints them.
     static let byName: [String: Int32] = [
         "HUP": SIGHUP, "INT": SIGINT, "QUIT": SIGQUIT, "ILL": SIGILL, "TRAP": SIGTRAP,
@@ -43,4 +43,21 @@ extension ExitInfo {
         }
         return code.map { "code \($0)" } ?? "exited"
     }
+}
+
+extension SignalNames {
+    /// `"SIGUSR2"`, `"usr2"`, `12`, `"12"` → the signal number, or nil (for the API's `signal`).
+    public static func number(_ value: JSONValue) -> Int32? {
+        switch value {
+        case .int(let n): return (1...64).contains(n) ? Int32(n) : nil
+        case .string(let s): return try? number(EcosystemValue.string(s))
+        default: return nil
+        }
+    }
+}
+
+/// The answer to `POST /v1/apps/{sel}/flush`: the log files emptied.
+public struct FlushResult: Codable, Sendable, Equatable {
+    public var files: [String]
+    public init(files: [String]) { self.files = files }
 }

@@ -24,6 +24,9 @@ struct Logs: AsyncParsableCommand {
     @Flag(help: "Print the lines alone, without the `app[instance] |` prefix.")
     var raw = false
 
+    @Flag(help: "Instead of the log files: messages and replies from instances with `ipc: true`, as they come.")
+    var messages = false
+
     func validate() throws {
         if lines < 0 { throw ValidationError("--lines must be 0 or more") }
         if err && out { throw ValidationError("--err and --out together mean everything: give neither") }
@@ -31,6 +34,20 @@ struct Logs: AsyncParsableCommand {
 
     func run() async throws {
         let client = try connect()
+        if messages {
+            let wanted = try await api { () async throws(ClientError) in try await client.apps(selector == "all" ? nil : selector) }
+            let ids = Set(wanted.apps.map(\.id))
+            let raw = self.raw
+            try await api { () async throws(ClientError) in
+                try await client.events { event in
+                    guard event.kind == "message" || event.kind == "reply", ids.contains(event.appId) else { return }
+                    let who = event.instance.map { "\(event.app)[\($0)]" } ?? event.app
+                    let text = (raw ? event.message : "\(who) \(event.kind) | \(event.message)") + "\n"
+                    _ = text.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
+                }
+            }
+            return
+        }
         let onlyStream = err ? "err" : out ? "out" : nil
         let raw = self.raw
         let color = stdoutIsTerminal
