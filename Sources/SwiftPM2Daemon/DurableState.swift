@@ -43,6 +43,17 @@ enum StoredName {
     static func ipc(pid: pid_t) -> String { "pm2-ipc-\(pid)" }
 }
 
+/// The environment process `pid` started with (`/proc/PID/environ`), empty when unreadable.
+func processEnvironment(_ pid: pid_t) -> [String: String] {
+    guard let text = readTextFile("/proc/\(pid)/environ", limit: 1 << 20) else { return [:] }
+    var out: [String: String] = [:]
+    for entry in text.split(separator: "\0") {
+        guard let eq = entry.firstIndex(of: "=") else { continue }
+        out[String(entry[..<eq])] = String(entry[entry.index(after: eq)...])
+    }
+    return out
+}
+
 /// The start time of process `pid` (clock ticks since boot), or nil when it does not run
 /// (zombies included).
 func processStartTime(_ pid: pid_t) -> UInt64? {

@@ -142,6 +142,10 @@ extension Supervisor {
                         keepLogPipes(pipes, of: pid)
                     }
                     if spec.ipc == true, let fd = take(StoredName.ipc(pid: pid)) { openIPC(fd: fd, pid: pid) }
+                    if spec.health != nil {
+                        let port = processEnvironment(pid)["SWIFTPM2_HEALTH_PORT"].flatMap { Int($0) }
+                        beginHealth(pid: pid, ref: InstanceRef(appID: saved.id, index: s.index), port: port, spec: spec, adopted: true)
+                    }
                     adopted += 1
                 } else if s.pid != nil || s.state == .waitingRestart || s.state == .launching {
                     inst.pid = nil

@@ -83,6 +83,7 @@ extension Supervisor {
     /// on the instance (`describe`) and in the event.
     func recycle(_ ref: InstanceRef, why: String) async {
         guard let app = apps[ref.appID] else { return }
+        let oldPID = app.instances[ref.index].pid
         var failure: String?
         if app.spec.execMode == .cluster {
             failure = await reloadSlot(ref, note: "recycled: \(why)")
@@ -90,6 +91,7 @@ extension Supervisor {
             if beginStop(ref) { await waitStopped(ref) }
             if apps[ref.appID] != nil { failure = launch(ref, isRestart: true) }
         }
+        if failure != nil, let oldPID { healthRuns[oldPID]?.tracker.recycleAbandoned() }
         guard var inst = apps[ref.appID]?.instances[ref.index] else { return }
         inst.recycling = false
         inst.samplesOverMemory = 0

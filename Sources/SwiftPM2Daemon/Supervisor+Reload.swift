@@ -63,7 +63,9 @@ extension Supervisor {
         let spec = app.spec
         let newPID: pid_t
         do {
-            newPID = try spawnProcess(spec: spec, index: ref.index, logs: inst.logs, sockets: app.sockets(for: ref.index))
+            let port = try healthPort(for: ref, spec: spec)
+            newPID = try spawnProcess(spec: spec, index: ref.index, logs: inst.logs, sockets: app.sockets(for: ref.index), healthPort: port)
+            beginHealth(pid: newPID, ref: ref, port: port, spec: spec)
         } catch {
             return error.description
         }
@@ -108,7 +110,8 @@ extension Supervisor {
     private func replacementTimedOut(_ pid: pid_t, waitReady: Bool, grace: Duration) {
         if waitReady {
             kill(-pid, SIGKILL)
-            finishReplacement(pid, .failed("the replacement did not send READY=1 within listen_timeout \(RestartPolicy.describe(grace))"))
+            finishReplacement(pid, .failed(healthNotReadyReason(pid).map { "the replacement: \($0)" }
+                ?? "the replacement did not send READY=1 within listen_timeout \(RestartPolicy.describe(grace))"))
         } else {
             finishReplacement(pid, .ready)
         }

@@ -117,7 +117,9 @@ extension Supervisor {
         inst.stopRequested = false
         inst.generation += 1
         do {
-            let pid = try spawnProcess(spec: spec, index: ref.index, logs: inst.logs, sockets: app.sockets(for: ref.index))
+            let port = try healthPort(for: ref, spec: spec)
+            let pid = try spawnProcess(spec: spec, index: ref.index, logs: inst.logs, sockets: app.sockets(for: ref.index), healthPort: port)
+            beginHealth(pid: pid, ref: ref, port: port, spec: spec)
             inst.began(pid: pid, at: now, wallMs: wallClockMs(), spec: spec)
             inst.state = spec.waitReady ? .launching : .online
             if spec.waitReady {
@@ -149,9 +151,10 @@ extension Supervisor {
     }
 
     /// fork/exec with the worker contract's environment and the instance's log files as 1 and 2.
-    func spawnProcess(spec: AppSpec, index: Int, logs: LogPaths, sockets: [ListenSocket]) throws(DaemonError) -> pid_t {
+    func spawnProcess(spec: AppSpec, index: Int, logs: LogPaths, sockets: [ListenSocket], healthPort: Int? = nil) throws(DaemonError) -> pid_t {
         var env = daemonEnvironment()
         for (k, v) in spec.env { env[k] = v }
+        if let healthPort, let check = spec.health { env.merge(check.environment(assignedPort: healthPort)) { $1 } }
         env["SWIFTPM2_APP"] = spec.name
         env["SWIFTPM2_INSTANCE"] = String(index)
         env[spec.instanceVar] = String(index)
@@ -212,6 +215,7 @@ extension Supervisor {
     /// A child was reaped: finish a stop, or apply the restart policy to a crash.
     func handleExit(_ exit: ChildExit) {
         dropLogPipes(of: exit.pid)
+        endHealth(of: exit.pid)
         closeIPC(of: exit.pid)
         if replacements[exit.pid] != nil {
             kill(-exit.pid, SIGKILL)
@@ -272,7 +276,12 @@ extension Supervisor {
     func handleNotify(_ message: NotifyMessage) {
         for pid in [message.pid, getpgid(message.pid)] where replacements[pid] != nil {
             if let status = message.fields["STATUS"] { replacements[pid]?.status = status }
-            if message.fields["READY"] == "1" { finishReplacement(pid, .ready) }
+            if message.fields["READY"] == "1" {
+                healthNoteReady(pid)
+                // With a health check as the readiness signal, READY=1 is not enough.
+                let gated = replacements[pid].flatMap { apps[$0.ref.appID]?.spec }.map(healthGatesReadiness) ?? false
+                if !gated { finishReplacement(pid, .ready) }
+            }
             return
         }
         var ref = byPID[message.pid]
@@ -288,7 +297,9 @@ extension Supervisor {
         let watchdogPing = message.fields["WATCHDOG"] == "1" || message.fields["WATCHDOG_USEC"] != nil
         let watchdogTrigger = message.fields["WATCHDOG"] == "trigger"
         var becameReady = false
-        if message.fields["READY"] == "1", inst.state == .launching {
+        if message.fields["READY"] == "1", let pid = inst.pid { healthNoteReady(pid) }
+        let gated = apps[ref.appID].map { healthGatesReadiness($0.spec) } ?? false
+        if message.fields["READY"] == "1", inst.state == .launching, !gated {
             inst.state = .online
             inst.timer?.cancel()
             inst.timer = nil
@@ -346,7 +357,8 @@ extension Supervisor {
     private func readinessTimedOut(_ ref: InstanceRef, generation: Int) {
         guard var inst = apps[ref.appID]?.instances[ref.index], inst.generation == generation,
               inst.state == .launching, let spec = apps[ref.appID]?.spec, let pgid = inst.pgid else { return }
-        inst.failReason = "did not send READY=1 within listen_timeout \(RestartPolicy.describe(.milliseconds(spec.listenTimeoutMs))) (wait_ready is set; see docs/cluster-mode.md)"
+        inst.failReason = inst.pid.flatMap(healthNotReadyReason)
+            ?? "did not send READY=1 within listen_timeout \(RestartPolicy.describe(.milliseconds(spec.listenTimeoutMs))) (wait_ready is set; see docs/cluster-mode.md)"
         inst.stopRequested = true
         inst.state = .stopping
         apps[ref.appID]?.instances[ref.index] = inst

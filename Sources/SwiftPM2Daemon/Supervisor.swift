@@ -42,6 +42,9 @@ public actor Supervisor {
     var storedLogPipes: Set<pid_t> = []
     /// Samples instances' process trees (nil when /proc cannot be read).
     var sampler: ProcessSampler<InstanceRef>?
+    /// Health checks (`health`), by process.
+    var healthRuns: [pid_t: HealthRun] = [:]
+    let healthProbe: HealthProbe
     /// Message channels (`ipc: true`), by process.
     var ipcChannels: [pid_t: IPCChannel] = [:]
     var ipcInfo: [pid_t: IPCInfo] = [:]
@@ -67,6 +70,7 @@ public actor Supervisor {
         self.bus = bus
         self.logPump = TimestampingLogPump(group: group, logger: logger)
         self.group = group
+        self.healthProbe = HealthProbe(group: group)
         (self.ipcEvents, self.ipcInbox) = AsyncStream.makeStream(of: IPCEvent.self, bufferingPolicy: .bufferingNewest(100_000))
         self.cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         self.sampler = try? ProcessSampler<InstanceRef>()

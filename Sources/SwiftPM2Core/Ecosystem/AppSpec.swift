@@ -67,6 +67,9 @@ public struct AppSpec: Codable, Sendable, Equatable {
     public var listen: [String]
     /// How cluster instances share `listen`.
     public var balance: Balance
+    /// `health` (ours): checks from outside (HTTP, TCP or a command) that recycle an instance
+    /// after `failures` in a row and, with `wait_ready`, decide when it is ready. nil: none.
+    public var health: HealthCheck?
 
     public init(name: String, script: String, cwd: String) {
         self.name = name

@@ -23,6 +23,29 @@ extension AppValidator {
         }
         resolveBalance()
         spec.env = env.merging(selectedEnv ?? [:]) { _, selected in selected }
+        if let health { resolveHealth(health, cwdOK: cwdOK) }
+    }
+
+    /// `health`: a `command` made absolute (like `script`), and the rules that involve other
+    /// keys (instances, exec_mode, the app's port, wait_ready). Needs `env` and `listen` resolved.
+    private mutating func resolveHealth(_ health: (value: HealthCheck, order: Int), cwdOK: Bool) {
+        let at = JSONPath.key(path, "health")
+        var check = health.value
+        if cwdOK {
+            do throws(ValueProblem) {
+                check = try check.resolvingCommand(cwd: spec.cwd, probe: probe)
+            } catch {
+                fail(JSONPath.key(at, "command"), order: health.order, error)
+            }
+        }
+        for problem in check.problems(instances: spec.instances, execMode: spec.execMode, appPort: HealthCheck.appTarget(of: spec)?.port) {
+            fail(at, order: health.order, problem)
+        }
+        for warning in check.warnings(waitReady: spec.waitReady, execMode: spec.execMode) {
+            let place = JSONPath.key(at, warning.key)
+            outcome.warnings.append((key: "health." + warning.key, path: place, text: "\(place): \(warning.text)"))
+        }
+        spec.health = check
     }
 
     /// `balance`: round-robin by default, `shared` by default when an address is a Unix socket

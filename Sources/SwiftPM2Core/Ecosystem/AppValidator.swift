@@ -32,6 +32,7 @@ struct AppValidator {
     var watch: (value: EcosystemValue, order: Int)?
     var port: (value: Int, order: Int)?
     var balance: (value: Balance, order: Int)?
+    var health: (value: HealthCheck, order: Int)?
     var env: [String: String] = [:]
     var selectedEnv: [String: String]?
     var seenKeys: [String: String] = [:]
@@ -148,6 +149,12 @@ struct AppValidator {
         case "max_memory_restart": spec.maxMemoryRestart = take(value, at, order, ValueFormats.memory)
         case "cron_restart": spec.cronRestart = take(value, at, order, CronSchedule.ecosystemValue)?.source
         case "watch_delay": spec.watchDelayMs = take(value, at, order, ValueFormats.duration)
+        case "health":
+            do throws(HealthKeyProblem) {
+                health = (try HealthCheck.parse(value), order)
+            } catch {
+                fail(error.key.map { JSONPath.key(at, $0) } ?? at, order: order, error.problem, atKey: error.atKey)
+            }
         case "ipc": spec.ipc = take(value, at, order, ValueFormats.bool).flatMap { $0 ? true : nil }
         case "ipc_ping": spec.ipcPingMs = take(value, at, order, ValueFormats.duration)
         case "max_memory_samples":

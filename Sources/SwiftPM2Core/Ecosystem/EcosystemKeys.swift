@@ -29,6 +29,7 @@
 /// | `ignore_watch` | glob or globs | `[]` | PM2: regexes too |
 /// | `listen` | `tcp://HOST:PORT`, `tcp://[::1]:PORT`, `unix:/path`, or an array | `[]` | ours: sockets the daemon binds and passes on |
 /// | `port` | 1...65535 | none | PM2 sets `PORT`; here it also adds `tcp://0.0.0.0:PORT` to `listen` |
+/// | `health` | object: one of `http` (a path), `tcp: true`, `command`; `status`, `port`, `interval`, `timeout`, `failures`, `start_period` | none | ours: PM2 has no health checks (see HealthCheck) |
 /// | `autostart` | `true` only | true | `false` is refused: swiftpm2 starts every app it is given |
 /// | `uid`, `gid`, `user` | — | — | refused: apps run as the daemon's user |
 enum EcosystemKeys {
@@ -39,7 +40,7 @@ enum EcosystemKeys {
         "exp_backoff_restart_delay", "crash_window", "watchdog", "balance", "kill_timeout", "kill_signal", "stop_exit_codes",
         "wait_ready", "listen_timeout", "out_file", "error_file", "merge_logs", "log_date_format", "log_type",
         "instance_var", "max_memory_restart", "max_memory_samples", "cron_restart", "watch", "ignore_watch", "watch_delay", "listen", "port", "ipc", "ipc_ping",
-        "autostart",
+        "autostart", "health",
     ]
 
     /// PM2's other spellings of known keys.

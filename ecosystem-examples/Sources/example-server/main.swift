@@ -53,6 +53,7 @@ do {
     say("example-server: \(error)\n")
     exit(1)
 }
+let healthLoop = HealthEndpoint.startIfAsked(serve: serve)
 let serving = inherited.map { "inherited socket \($0.name)" } ?? "127.0.0.1:\(port)"
 say("example-server pid \(getpid()) instance \(instance) serving \(serving)\n")
 
@@ -73,6 +74,7 @@ say("example-server pid \(getpid()): stopping on signal \(received)\n")
 let stopStarted = ContinuousClock.now
 connections.stop(grace: idleGrace)
 acceptLoop.stop()
+_ = healthLoop?.stop()
 let closedAll = acceptLoop.waitForConnections(timeout: .milliseconds(1100))
 let cut = acceptLoop.openConnections
 try group.syncShutdownGracefully()
