@@ -27,6 +27,22 @@ pm2 describe cluster-web
 pm2 logs flaky --lines 3
 echo; echo "\$ curl --unix-socket \$SWIFTPM2_HOME/daemon.sock http://localhost/v1/apps/web"
 curl -s --unix-socket "$SWIFTPM2_HOME/daemon.sock" http://localhost/v1/apps/web | head -c 400; echo " ..."
+
+echo; echo "-- a leaking server (20 MB/s) with max_memory_restart 64M: recycled, the replacement ready first --"
+pm2 start leaky.json
+sleep 5
+pm2 describe leaky | grep -E "instance|note|memory" || true
+
+echo; echo "-- messages: two Swift instances and a Python script with ipc: true --"
+pm2 start messenger.json || true
+sleep 1
+pm2 trigger messenger rotate-keys || true
+pm2 send all '{"hello": "from the demo"}' || true
+pm2 trigger py-messenger py-hello '{"from": "demo"}' || true
+
+echo; echo "\$ curl --unix-socket \$SWIFTPM2_HOME/daemon.sock http://localhost/metrics | grep instance_up"
+curl -s --unix-socket "$SWIFTPM2_HOME/daemon.sock" http://localhost/metrics | grep "^swiftpm2_instance_up" | head -6
+pm2 monit --once | head -20 || true
 pm2 stop flaky
 pm2 delete all
 pm2 kill

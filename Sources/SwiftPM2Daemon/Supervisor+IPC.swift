@@ -79,7 +79,12 @@ extension Supervisor {
     /// (one, with `instance`), with why each one cannot take part, if so.
     private func ipcTargets(_ selector: AppSelector, instance: Int?) throws(APIError) -> [(entry: IPCResult.Entry, channel: IPCChannel?)] {
         var out: [(IPCResult.Entry, IPCChannel?)] = []
-        for id in try resolve(selector) {
+        var ids = try resolve(selector)
+        // Several apps (`all`, a namespace): those without a channel are left out, unless no
+        // selected app has one (then each says why).
+        let withChannel = ids.filter { apps[$0]?.spec.ipc == true }
+        if ids.count > 1 && !withChannel.isEmpty { ids = withChannel }
+        for id in ids {
             guard let app = apps[id] else { continue }
             if let instance, !app.instances.indices.contains(instance) {
                 throw APIError(.notFound, "\(app.spec.name) has no instance \(instance) (it has \(app.instances.count))")
