@@ -80,7 +80,17 @@ struct APIServer: Sendable {
                     let keepAlive = head.isKeepAlive && response.stream == nil && response.afterWrite == nil && !tooLarge && (peer?.isAllowed() ?? false)
                     try await write(response, to: outbound, version: head.version, keepAlive: keepAlive, inbound: &requests)
                     response.afterWrite?()
-                    if !keepAlive { return }
+                    if !keepAlive {
+                        // Closing now would drop what NIO has not yet handed to the socket (a
+                        // large answer fills the socket buffer, ~200 KB): let the client read
+                        // it all and close first (it knows Content-Length), at most 10 s.
+                        outbound.finish()
+                        let channel = connection.channel
+                        let deadline = channel.eventLoop.scheduleTask(in: .seconds(10)) { channel.close(promise: nil) }
+                        try? await channel.closeFuture.get()
+                        deadline.cancel()
+                        return
+                    }
                 }
             }
         } catch {

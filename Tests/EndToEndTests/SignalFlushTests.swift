@@ -1,5 +1,6 @@
 import Foundation
 import SwiftPM2Client
+import SwiftPM2Core
 import Testing
 
 /// `signal` reaches the main process; `flush` empties the log files while the app goes on.
@@ -28,6 +29,28 @@ struct SignalFlushTests {
             try await waitUntil("written again") { (try? String(contentsOfFile: out, encoding: .utf8)) == "got usr2\n" }
             let bad = try d.cli(["signal", "SIGNOPE", "t"])
             #expect(bad.status != 0 && bad.stderr.contains("signal"), "\(bad.stderr)")
+        }
+    }
+}
+
+/// Answers larger than the socket's buffer arrive whole (the daemon used to close the
+/// connection with part of a 250 KB answer still unsent).
+@Suite(.timeLimit(.minutes(1)))
+struct LargeAnswerTests {
+    @Test func aLargeListArrivesWhole() async throws {
+        try await withTestDaemon { d in
+            let big = String(repeating: "v", count: 100_000)
+            let eco = try d.write("eco.json", """
+            {"apps":[{"name":"big","script":"/bin/sleep","args":["600"],"instances":2,
+                      "env":{"A":"\(big)","B":"\(big)","C":"\(big)"}}]}
+            """)
+            #expect(try d.cli(["start", eco]).status == 0)
+            for _ in 0..<10 {
+                let run = try d.cli(["jlist"])
+                #expect(run.status == 0, "\(run.stderr)")
+                #expect(run.stdout.utf8.count > 300_000)
+                #expect((try? JSONDecoder().decode([AppInfo].self, from: Data(run.stdout.utf8))) != nil, "a truncated answer: \(run.stdout.utf8.count) bytes")
+            }
         }
     }
 }
