@@ -1,21 +1,31 @@
 #!/usr/bin/env python3
-"""swiftpm2 benchmarks: five figures, each next to a physical-floor baseline measured in the
-same run, and next to the figures Oxmgr published for itself and for PM2; then cluster mode
-(HTTP load from wrk against example-server under the daemon, with same-run baselines: the server
-run directly, 1 instance vs 2, Node's cluster module on Benchmarks/node-cluster.js), measured on
-the default balance (roundrobin), then compared across the three `balance` values (roundrobin,
-shared, reuseport: spread over 4 instances and 2 instances vs 1, an app per value).
+"""swiftpm2 benchmarks, in three parts, every figure next to a physical-floor baseline measured in
+the same run:
+- core: five figures of swiftpm2 itself (list, RSS, SIGKILL, start 100, boot), next to the figures
+  Oxmgr published for itself and for PM2;
+- peers (Benchmarks/peers.py): swiftpm2 beside supervisord, Circus and Node's cluster module, all
+  measured here (status command, boot, RSS and CPU idle with 0/100/1000 instances, start 100/1000,
+  SIGKILL -> replacement answering and -> new pid, log capture throughput and loss), and Oxmgr's
+  published scenarios measured on swiftpm2 beside Oxmgr's and PM2's published figures; SVG charts;
+- cluster: HTTP load from wrk against example-server under the daemon (the server run directly,
+  1 instance vs 2, Node's cluster module on Benchmarks/node-cluster.js, requests per instance,
+  failed requests during rolling reloads and scale-downs), on the default balance (roundrobin),
+  then the three `balance` values compared.
 
-Standard library only (plus the wrk and node executables for cluster mode). Run through
-Benchmarks/run.sh (or `make bench`). Environment:
+Standard library only, plus wrk, node and hyperfine when there, and, for the peers, supervisor and
+circus from PyPI: Benchmarks/run.sh installs them (apt, and a venv next to the binaries' build
+folder) and runs this file with the venv's Python. Environment:
   SWIFTPM2_BENCH_BIN   folder holding swiftpm2, swiftpm2d and example-server (default .build/release)
-  SWIFTPM2_BENCH_OUT   Markdown report to write (default docs/benchmarks.md; "-" = none)
+  SWIFTPM2_BENCH_OUT   Markdown report to write (default docs/benchmarks.md; "-" = none); the SVG
+                       charts (bench-*.svg) go to the same folder
   SWIFTPM2_BENCH_QUICK 1 = fewer repetitions (a smoke test, not for publishing)
-  SWIFTPM2_BENCH_ONLY  cluster = only the cluster-mode part, printed, nothing written
+  SWIFTPM2_BENCH_ONLY  comma-separated parts to run (core, peers, cluster); then the report is
+                       printed, and written only when SWIFTPM2_BENCH_OUT is set
+  SWIFTPM2_BENCH_VENV  the venv holding supervisord/circusd (default: the running Python's)
 
-Every run uses its own temporary SWIFTPM2_HOME and, in a finally block, stops what it started:
-daemons with `swiftpm2 kill`, then by pid; stray instances by pid, only when their command
-line carries this run's marker argument.
+Every run uses its own temporary homes and, in a finally block, stops what it started: daemons
+with their own shutdown, then by pid; stray instances by pid, only when their command line carries
+this run's marker argument.
 """
 
 import datetime
@@ -33,12 +43,17 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True          # no __pycache__ in Benchmarks/
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peers                            # noqa: E402  (Benchmarks/peers.py: supervisord, Circus, Node, Oxmgr's scenarios)
+
 BIN = os.path.abspath(os.environ.get("SWIFTPM2_BENCH_BIN", ".build/release"))
 CLI = os.path.join(BIN, "swiftpm2")
 DAEMON = os.path.join(BIN, "swiftpm2d")
 OUT = os.environ.get("SWIFTPM2_BENCH_OUT", "docs/benchmarks.md")
 QUICK = os.environ.get("SWIFTPM2_BENCH_QUICK") == "1"
-CLUSTER_ONLY = os.environ.get("SWIFTPM2_BENCH_ONLY") == "cluster"
+ALL_PARTS = ("core", "peers", "cluster")
+PARTS = tuple(x for x in ALL_PARTS if x in os.environ.get("SWIFTPM2_BENCH_ONLY", ",".join(ALL_PARTS)).split(","))
 
 REPS_TRUE = 100 if QUICK else 400       # /bin/true baseline (idle)
 REPS_BOOT = 5 if QUICK else 20          # empty daemon boots
@@ -95,8 +110,31 @@ def _decode_chunked(data):
         i = j + 2 + size + 2
 
 
+# Answers that arrived shorter than their Content-Length (the daemon closed the connection
+# before the whole answer was written), by request: counted, reported, and a GET is retried.
+SHORT_ANSWERS = {}
+
+
+class ShortAnswer(ConnectionError):
+    def __init__(self, message, status):
+        super().__init__(message)
+        self.status = status
+
+
 def http(sock_path, method, path, body=None, timeout=30.0):
-    """One request on a fresh connection (as the CLI does); returns (status, parsed JSON)."""
+    """One request on a fresh connection (as the CLI does); returns (status, parsed JSON). An
+    answer cut short is counted in SHORT_ANSWERS; a GET is then tried again (up to 5 times)."""
+    for attempt in range(5):
+        try:
+            return _http(sock_path, method, path, body, timeout)
+        except ShortAnswer as e:
+            key = "%s %s" % (method, path.split("?")[0])
+            SHORT_ANSWERS.setdefault(key, []).append(str(e))
+            if method != "GET" or attempt == 4:
+                raise
+
+
+def _http(sock_path, method, path, body=None, timeout=30.0):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     try:
@@ -120,7 +158,12 @@ def http(sock_path, method, path, body=None, timeout=30.0):
     status = int(lines[0].split()[1])
     headers = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
     if headers.get("transfer-encoding", "").lower() == "chunked":
-        payload = _decode_chunked(payload)
+        try:
+            payload = _decode_chunked(payload)
+        except (ValueError, IndexError):
+            raise ShortAnswer("a chunked answer of %d bytes, cut short" % len(payload), status)
+    elif "content-length" in headers and len(payload) < int(headers["content-length"]):
+        raise ShortAnswer("%d of %s bytes" % (len(payload), headers["content-length"]), status)
     try:
         return status, json.loads(payload) if payload else None
     except ValueError:
@@ -228,6 +271,36 @@ def is_ours(pid):
         return False
 
 
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def child_pids(pid):
+    out = []
+    try:
+        for t in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, t)) as f:
+                out += [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def all_ours(pids, wait=0.5):
+    """True when every pid is one of our sleepers; a pid just past exec() may not show its new
+    command line for a moment, so the check is repeated for up to `wait` s."""
+    end = time.monotonic() + wait
+    left = [p for p in pids if not is_ours(p)]
+    while left and time.monotonic() < end:
+        time.sleep(0.005)
+        left = [p for p in left if not is_ours(p)]
+    return not left
+
+
 def alive(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -248,7 +321,36 @@ class Daemon:
         self.env["SWIFTPM2D_PATH"] = DAEMON
         self.pid = None
         self.stopped = False
+        self.helpers = set()
         registry.append(self)
+
+    def note_helpers(self):
+        """Remembers the processes the daemon started for itself rather than for an app (e.g. a
+        descriptor keeper): its children whose command line names this daemon's home and not the
+        marker of our apps. cleanup() stops those that outlive the daemon."""
+        if not self.pid:
+            return
+        for c in child_pids(self.pid):
+            cmd = cmdline(c)
+            if self.home.encode() in cmd and MARKER.encode() not in cmd:
+                self.helpers.add(c)
+
+    def stop_helpers(self):
+        left = [c for c in self.helpers if alive(c) and self.home.encode() in cmdline(c)]
+        for sig in (None, signal.SIGTERM, signal.SIGKILL):
+            if sig is not None:
+                for c in left:
+                    try:
+                        os.kill(c, sig)
+                    except ProcessLookupError:
+                        pass
+            end = time.monotonic() + 2.0
+            while left and time.monotonic() < end:
+                time.sleep(0.02)
+                left = [c for c in left if alive(c) and self.home.encode() in cmdline(c)]
+            if not left:
+                break
+        self.helpers.clear()
 
     def boot(self):
         """Spawns the daemon; returns (ns until the ready byte, ns until /v1/ping answered)."""
@@ -275,10 +377,12 @@ class Daemon:
         t_ping = now_ns()
         if status != 200 or body.get("pid") != self.pid:
             raise RuntimeError("ping answered %s %r" % (status, body))
+        self.note_helpers()
         return t_ready - t0, t_ping - t0
 
     def stop(self):
         """POST /v1/kill and reap; returns ns until the daemon exited."""
+        self.note_helpers()
         t0 = now_ns()
         http(self.sock, "POST", "/v1/kill")
         os.waitpid(self.pid, 0)
@@ -300,6 +404,7 @@ class Daemon:
     def cleanup(self):
         """`swiftpm2 kill`, then SIGTERM, then SIGKILL, each only if the daemon is still there."""
         if self.pid and not self.stopped:
+            self.note_helpers()
             try:
                 subprocess.run([CLI, "kill"], env=self.env, timeout=15,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -315,6 +420,7 @@ class Daemon:
             else:
                 self._reaped(2.0)
             self.stopped = True
+        self.stop_helpers()
         shutil.rmtree(self.home, ignore_errors=True)
 
 
@@ -419,8 +525,11 @@ def run(registry, strays):
         pids = [x.get("pid") for x in insts]
         strays.update(p for p in pids if p)
         if (len(insts) != INSTANCES or any(x.get("state") != "online" for x in insts + answered)
-                or len(set(pids)) != INSTANCES or not all(is_ours(p) for p in pids)):
-            raise RuntimeError("not all %d instances online: %r" % (INSTANCES, [x.get("state") for x in insts]))
+                or len(set(pids)) != INSTANCES or not all_ours(pids)):
+            raise RuntimeError("not all %d instances online with distinct pids of our sleepers: states %r, answered %r, "
+                               "%d distinct pids, not ours: %r" % (
+                                   INSTANCES, sorted({x.get("state") for x in insts}), sorted({x.get("state") for x in answered}),
+                                   len(set(pids)), [p for p in pids if not is_ours(p)][:5]))
         starts.append(ms(t1 - t0))
         confirms.append(ms(t2 - t0))
         time.sleep(0.5)
@@ -557,6 +666,7 @@ REPS_TPUT, TPUT_SECS = (2, 2) if QUICK else (3, 5)        # `/`: direct vs clust
 REPS_CPU, CPU_SECS = (2, 2) if QUICK else (5, 3)          # `/work`: 1 vs 2 instances (+ Node)
 REPS_SPREAD, SPREAD_SECS = (1, 2) if QUICK else (3, 4)    # 4 instances, requests per instance
 RELOADS = 3 if QUICK else 10                              # rolling reloads under load
+SCALE_DOWNS = 2 if QUICK else 5                           # scale-downs 4 -> 2 under load
 REPS_BAL = 1 if QUICK else 3                              # balance comparison: reps per mode
 BALANCES = ("roundrobin", "shared", "reuseport")          # `balance` values compared (default first)
 DEFAULT_BALANCE = "roundrobin"                            # what an app without the key gets (tcp://)
@@ -678,10 +788,12 @@ def parse_wrk(out):
     return r
 
 
-def wrk(url, conns, secs, threads=1, lua=False, during=None):
+def wrk(url, conns, secs, threads=1, lua=False, during=None, header=None):
     """Runs wrk (keep-alive: each connection is opened once and reused); `during(proc)` runs
     while it does. Returns (parsed output, what `during` returned)."""
     argv = [WRK, "-t%d" % threads, "-c%d" % conns, "-d%ds" % secs]
+    if header:
+        argv += ["-H", header]
     if lua:
         argv += ["-s", PID_LUA]
     argv.append(url)
@@ -942,6 +1054,53 @@ def run_balance(d, strays, n_work):
     return out
 
 
+def scale_downs(web):
+    """SCALE_DOWNS times: `swiftpm2 scale web 2` from 4 instances while wrk (keep-alive) runs, then
+    `scale web 4` without load; then the same under 4 Python threads of fresh connections. Failed
+    requests are counted over each whole load run (1 s before the scale-down, 0.5 s after it)."""
+    import threading
+    ka = {"requests": 0, "failed": 0, "non2xx": 0, "sock": {"connect": 0, "read": 0, "write": 0, "timeout": 0},
+          "times": [], "stopped": []}
+    for _ in range(SCALE_DOWNS):
+        before = set(web.pids())
+
+        def during(proc):
+            time.sleep(1.0)
+            t = web.scale(2)
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGINT)                  # wrk prints its summary and exits
+            return t
+        r, t = wrk("http://127.0.0.1:%d/" % web.port, RELOAD_CONNS, 120, during=during)
+        ka["requests"] += r["requests"]
+        ka["failed"] += failed(r)
+        ka["non2xx"] += r["non2xx"]
+        for k in ka["sock"]:
+            ka["sock"][k] += r["sock"][k]
+        ka["times"].append(t)
+        ka["stopped"].append(len(before - set(web.pids())))
+        web.scale(4)
+    fresh = {"tally": {"ok": 0, "failed": 0, "why": {}}, "times": [], "stopped": []}
+    lock = threading.Lock()
+    for _ in range(SCALE_DOWNS):
+        before = set(web.pids())
+        stop = threading.Event()
+        threads = [threading.Thread(target=fresh_load, args=(web.port, stop, fresh["tally"], lock), daemon=True)
+                   for _ in range(4)]
+        for th in threads:
+            th.start()
+        try:
+            time.sleep(0.5)
+            fresh["times"].append(web.scale(2))
+            time.sleep(0.5)
+        finally:
+            stop.set()
+            for th in threads:
+                th.join(10)
+        fresh["stopped"].append(len(before - set(web.pids())))
+        web.scale(4)
+    return {"ka": ka, "fresh": fresh}
+
+
 def run_cluster(registry, strays, children):
     import threading
     c = {"reps": {}}
@@ -963,6 +1122,8 @@ def run_cluster(registry, strays, children):
         rd, rc = got[port_direct], got[port_web]
         tput.append({"direct": rd["rps"], "cluster": rc["rps"], "errors": rd["errors"] + rc["errors"]})
     c["tput"] = tput
+    r, _ = wrk("http://127.0.0.1:%d/" % port_direct, 4, 1, header="Connection: close")
+    c["conn_close"] = {"requests": r["requests"], "non2xx": r["non2xx"], "errors": r["errors"]}
     direct.stop()
 
     # 2. CPU-bound /work: 2 instances vs 1 under cluster (`swiftpm2 scale`), and Node's cluster
@@ -1033,6 +1194,11 @@ def run_cluster(registry, strays, children):
         for t in threads:
             t.join(10)
     c["reload_fresh"] = {"tally": tally, "times": times, "replaced": replaced}
+
+    # 5. Scale-downs 4 -> 2 under load (each followed, without load, by `scale 4` again).
+    log("cluster: %d scale-downs 4 -> 2 under wrk -t1 -c%d (keep-alive), then under fresh connections"
+        % (SCALE_DOWNS, RELOAD_CONNS))
+    c["scale_down"] = scale_downs(web)
     web.delete()
 
     # 5. The balance comparison: each `balance` value in an app of its own, one after the other.
@@ -1186,25 +1352,8 @@ def analysis(res):
     ])
 
 
-def report(res, m):
-    return """# Benchmarks
-
-Produced by `make bench` (`Benchmarks/run.sh`, which runs `Benchmarks/bench.py`); this file is
-rewritten by each run. Every figure comes with a physical-floor baseline measured in the same
-run on the same machine, and with the figures Oxmgr published for itself and for PM2 (from
-Oxmgr's own benchmark on its own machine — context, not a like-for-like comparison).
-
-## Machine
-
-- {nproc} CPUs ({cpu}), {mem} MB RAM, Linux {kernel}, {os}, Python {python}
-- run on {date}; load average at the start: {load}
-
-## Binaries measured
-
-- {cli}
-- {daemon}
-
-## Results
+def core_section(res):
+    return """## Results
 
 {table}
 
@@ -1241,9 +1390,44 @@ MB = 2^20 bytes (VmRSS kB / 1024). Pass = median within the target.
 - **boot**: `swiftpm2d` spawned directly with a fresh `SWIFTPM2_HOME`, until `GET /v1/ping`
   answers (the ping is sent when the daemon writes its ready byte on `SWIFTPM2_READY_FD`, which
   it does once it listens); then `POST /v1/kill`. The first boot is a warm-up and not counted.
+""".format(table=table(res), extras=extras(res), analysis=analysis(res))
 
-{cluster}""".format(table=table(res), extras=extras(res), analysis=analysis(res), cli=binary(CLI), daemon=binary(DAEMON),
-                    cluster=cluster_section(res), **m)
+
+def report(res, m, plots):
+    """The whole Markdown report, of the parts that ran; plots: chart file names by key."""
+    head = """# Benchmarks
+
+Produced by `make bench` (`Benchmarks/run.sh`, which runs `Benchmarks/bench.py` and
+`Benchmarks/peers.py`); this file and the `bench-*.svg` charts beside it are rewritten by each run.
+Every figure comes with a physical-floor baseline measured in the same run on the same machine;
+swiftpm2 is measured beside supervisord, Circus and Node's `cluster` module in the same run, and
+its figures are shown beside those Oxmgr published for itself and for PM2 (from Oxmgr's own
+benchmark on its own machine — context, not a like-for-like comparison).
+
+## Machine
+
+- {nproc} CPUs ({cpu}), {mem} MB RAM, Linux {kernel}, {os}, Python {python}
+- run on {date}; load average at the start: {load}; the run took {took}{quick}
+
+## Binaries measured
+
+- {cli}
+- {daemon}
+
+""".format(cli=binary(CLI), daemon=binary(DAEMON), **m)
+    parts = [head]
+    if "list" in res:
+        parts.append(core_section(res))
+    if "peers" in res:
+        parts.append(peers.section(res["peers"], plots) + "\n")
+    elif "peers_note" in res:
+        parts.append("## Against the peers\n\nNot measured in this run: %s.\n\n" % res["peers_note"])
+    if "cluster" in res or "cluster_note" in res:
+        parts.append(cluster_section(res, plots))
+    return "".join(parts)
+
+
+
 
 
 # ----------------------------------------------------------------------------- cluster report
@@ -1316,6 +1500,14 @@ def cluster_table(c):
     out.append("| failed requests during %d rolling reloads, fresh connection per request | %d of %s | none failed | 0 | — | — | 0 | %s |" % (
         len(fr["times"]), fr["tally"]["failed"], "{:,}".format(fr["tally"]["ok"] + fr["tally"]["failed"]),
         "PASS" if fr["tally"]["failed"] == 0 else "**FAIL**"))
+    sd = c.get("scale_down")
+    if sd:
+        k, f = sd["ka"], sd["fresh"]
+        out.append("| failed requests during %d scale-downs 4 → 2 (`swiftpm2 scale web 2`), wrk keep-alive | %d of %s | none failed | 0 | — | — | 0 | %s |" % (
+            len(k["times"]), k["failed"], "{:,}".format(k["requests"] + k["failed"]), "PASS" if k["failed"] == 0 else "**FAIL**"))
+        out.append("| failed requests during %d scale-downs 4 → 2, fresh connection per request | %d of %s | none failed | 0 | — | — | 0 | %s |" % (
+            len(f["times"]), f["tally"]["failed"], "{:,}".format(f["tally"]["ok"] + f["tally"]["failed"]),
+            "PASS" if f["tally"]["failed"] == 0 else "**FAIL**"))
     return "\n".join(out)
 
 
@@ -1351,6 +1543,20 @@ def cluster_details(c):
                 ", ".join("%s %d" % kv for kv in sorted(fr["tally"]["why"].items())) or "—",
                 fmt(statistics.median(fr["times"]), "ms"), fmt(min(fr["times"]), "ms"), fmt(max(fr["times"]), "ms"),
                 ", ".join(map(str, fr["replaced"])))]
+    sd = c.get("scale_down")
+    if sd:
+        k, f = sd["ka"], sd["fresh"]
+        out += ["", "| %d scale-downs 4 → 2 under | requests | failed | how they failed | one `scale web 2` median, min–max | instances stopped per scale-down |" % len(k["times"]),
+                "| --- | --- | --- | --- | --- | --- |",
+                "| wrk -t1 -c%d, keep-alive | %s | %d | non-2xx %d; socket errors: connect %d, read %d, write %d, timeout %d | %s, %s – %s | %s |" % (
+                    RELOAD_CONNS, "{:,}".format(k["requests"]), k["failed"], k["non2xx"], k["sock"]["connect"], k["sock"]["read"],
+                    k["sock"]["write"], k["sock"]["timeout"], fmt(statistics.median(k["times"]), "ms"), fmt(min(k["times"]), "ms"),
+                    fmt(max(k["times"]), "ms"), ", ".join(map(str, k["stopped"]))),
+                "| 4 Python threads, one fresh connection per request | %s | %d | %s | %s, %s – %s | %s |" % (
+                    "{:,}".format(f["tally"]["ok"] + f["tally"]["failed"]), f["tally"]["failed"],
+                    ", ".join("%s %d" % kv for kv in sorted(f["tally"]["why"].items())) or "—",
+                    fmt(statistics.median(f["times"]), "ms"), fmt(min(f["times"]), "ms"), fmt(max(f["times"]), "ms"),
+                    ", ".join(map(str, f["stopped"])))]
     out += ["", "Machine ceiling for the `/work` ratio, measured in the same run: two CPU-bound Python loops at once "
             "did %s× the iterations of one (3 trials of 1 s)." % xs(c["ceiling"])]
     return "\n".join(out)
@@ -1624,23 +1830,37 @@ def cluster_analysis(c):
     if failed(w):
         lines.append(
             "- Reloads under keep-alive load: %d failed (socket read errors %d, other socket errors %d, non-2xx %d). "
-            "wrk counts a read error when a connection is closed with its request unanswered. `example-server` stops "
-            "gracefully only for connections that end: a keep-alive connection under load never does, so the old "
-            "process waits its 1 s for open connections (hence about 1 s per instance in the reload times), then "
-            "shuts its event loop down with the request wrk had just sent unanswered. It does not send "
-            "`Connection: close` to retire connections between requests once it is stopping. With one fresh "
-            "connection per request, %d of %s failed%s."
+            "wrk counts a read error when a connection is closed with its request unanswered: an old process that "
+            "stops while a keep-alive connection it holds has a request in flight. With one fresh connection per "
+            "request, %d of %s failed%s."
             % (failed(w), w["sock"]["read"], w["sock"]["connect"] + w["sock"]["write"] + w["sock"]["timeout"],
                w["non2xx"], fr["failed"], "{:,}".format(fr["ok"] + fr["failed"]),
-               ": the hand-over itself lost no request here; the fix belongs in `example-server`'s stop"
-               if fr["failed"] == 0 else ""))
+               ": the hand-over itself (the socket kept open, replacement ready before the old one stops) lost no "
+               "request; what is lost is the old process's keep-alive connections, which its stop must retire "
+               "between requests (`Connection: close`)" if fr["failed"] == 0 else ""))
     else:
         lines.append("- Reloads: no failed request under keep-alive load; with one fresh connection per request, %d of %s failed."
                      % (fr["failed"], "{:,}".format(fr["ok"] + fr["failed"])))
-    lines.append("- Seen while writing this harness (not measured by each run): `example-server` does not close a "
-                 "connection after answering a request that carried `Connection: close`, and answers the next request "
-                 "on it with 400, so `wrk -H 'Connection: close'` reports half its responses as non-2xx; hence the "
-                 "Python loop for the fresh-connection case.")
+    sd = c.get("scale_down")
+    if sd:
+        k, f = sd["ka"], sd["fresh"]
+        how = ", ".join("%s %d" % (n, v) for n, v in [("read", k["sock"]["read"]), ("connect", k["sock"]["connect"]),
+                        ("write", k["sock"]["write"]), ("timeout", k["sock"]["timeout"]), ("non-2xx", k["non2xx"])] if v)
+        lines.append("- Scale-downs 4 → 2 under load (`swiftpm2 scale web 2`, %s stopped each time; the command "
+                     "took %s median): %d of %s requests failed under wrk keep-alive%s; %d of %s with one fresh connection "
+                     "per request%s."
+                     % ("/".join(map(str, k["stopped"])), fmt(statistics.median(k["times"]), "ms"), k["failed"],
+                        "{:,}".format(k["requests"] + k["failed"]), " (%s)" % how if how else "",
+                        f["tally"]["failed"], "{:,}".format(f["tally"]["ok"] + f["tally"]["failed"]),
+                        " (%s)" % ", ".join("%s %d" % kv for kv in sorted(f["tally"]["why"].items())) if f["tally"]["failed"] else ""))
+    cc = c.get("conn_close")
+    if cc:
+        lines.append("- `Connection: close` honoured? `wrk -H 'Connection: close'` for 1 s against the directly-run "
+                     "`example-server`: %s of %s responses non-2xx%s. The fresh-connection load here is a Python loop "
+                     "either way (one request per connection, closed by the client)."
+                     % ("{:,}".format(cc["non2xx"]), "{:,}".format(cc["requests"]),
+                        " — it answers the request that asks to close, then reads the next one on the same connection "
+                        "and answers it 400" if cc["non2xx"] * 3 > cc["requests"] else ""))
     return "\n".join(lines)
 
 
@@ -1670,6 +1890,11 @@ CLUSTER_METHOD = """- Load from `wrk` (keep-alive: each connection opened once a
   (each waits until the reload finished); wrk's "Socket errors" and "Non-2xx or 3xx responses" are
   the failed requests. Then the same %(reloads)d reloads under 4 Python threads each doing one GET per
   fresh connection (failed: an exception, or not a 200 with a `pid` body).
+- **Scale-downs**: 4 instances; %(scale_downs)d times: `wrk -t1 -c8` (keep-alive) runs 1 s, then
+  `swiftpm2 scale web 2` (it returns once the two surplus instances stopped gracefully), 0.5 s more
+  of load, then wrk is stopped and `swiftpm2 scale web 4` runs without load; failed requests as for
+  the reloads, summed over the runs. Then the same with the 4 Python threads of fresh connections
+  (0.5 s of load before and after each scale-down).
 - The machine ceiling runs 1, then 2, CPU-bound Python loops for 1 s each and compares iterations.
 - **Balance comparison** (after the reloads; `web` is deleted first): for each of %(balances)s in
   that order, an app `bal-MODE` with `"balance": "MODE"` in its file, on a port of its own, started
@@ -1684,17 +1909,18 @@ CLUSTER_METHOD = """- Load from `wrk` (keep-alive: each connection opened once a
 """ % {"tput_secs": TPUT_SECS, "tput_reps": REPS_TPUT, "cpu_ms": CPU_TARGET_MS, "cpu_conns": CPU_CONNS,
        "cpu_secs": CPU_SECS, "spread_secs": SPREAD_SECS, "reloads": RELOADS,
        "balances": ", ".join("`%s`" % b for b in BALANCES), "bal_reps": REPS_BAL, "cpu_reps": REPS_CPU,
-       "spread_reps": REPS_SPREAD}
+       "spread_reps": REPS_SPREAD, "scale_downs": SCALE_DOWNS}
 
 
-def cluster_section(res):
+def cluster_section(res, plots=None):
     c = res.get("cluster")
     head = "## Cluster mode\n\n"
     tools = "- load generator: %s; Node %s; %d CPUs, so servers and load generator share 2 cores\n" % (
         res.get("wrk_version", "?"), res.get("node_version", "absent"), os.cpu_count())
     if not c:
         return head + "Not measured in this run: %s.\n" % res.get("cluster_note", "?")
-    return head + tools + "\n" + cluster_table(c) + "\n\n" + cluster_details(c) + \
+    chart = "![CPU-bound throughput by instance count](%s)\n\n" % plots["cluster"] if plots and "cluster" in plots else ""
+    return head + tools + "\n" + cluster_table(c) + "\n\n" + chart + cluster_details(c) + \
         "\n\n### Balance: `roundrobin` (default), `shared`, `reuseport`\n\n" + balance_table(c) + \
         "\n\n" + balance_details(c) + "\n\n### Observations\n\n" + cluster_analysis(c) + "\n\n### Method (cluster mode)\n\n" + CLUSTER_METHOD
 
@@ -1708,24 +1934,37 @@ def main():
     m = machine()
     registry, strays, children = [], set(), []
     started = time.monotonic()
+    res = {}
     try:
-        res = run(registry, strays) if not CLUSTER_ONLY else {}
+        if "core" in PARTS:
+            res.update(run(registry, strays))
         res["wrk_version"] = tool_version([WRK, "-v"]).split(" Copyright")[0] if WRK else "absent"
         res["node_version"] = tool_version([NODE, "--version"]) if NODE else "absent"
-        if not os.access(EXAMPLE, os.X_OK):
-            res["cluster_note"] = "%s is missing (build all products: `make release`)" % EXAMPLE
-        elif not WRK:
-            res["cluster_note"] = "`wrk` is not installed (Benchmarks/run.sh installs it with apt)"
-        else:
+        if "peers" in PARTS:
+            t0 = time.monotonic()
             try:
-                res["cluster"] = run_cluster(registry, strays, children)
+                res["peers"] = peers.run(sys.modules[__name__], registry, strays, children)
             except Interrupted:
                 raise
-            except Exception as e:                  # the figures above are still reported
-                res["cluster_note"] = "the cluster benchmark failed: %s" % e
-                log("bench: " + res["cluster_note"])
-        if "cluster_note" in res:
-            log("bench: cluster mode not measured: " + res["cluster_note"])
+            except Exception as e:                  # the other parts are still reported
+                res["peers_note"] = "the peers benchmark failed: %s" % e
+                log("bench: " + res["peers_note"])
+            log("bench: peers part took %.0f s" % (time.monotonic() - t0))
+        if "cluster" in PARTS:
+            if not os.access(EXAMPLE, os.X_OK):
+                res["cluster_note"] = "%s is missing (build all products: `make release`)" % EXAMPLE
+            elif not WRK:
+                res["cluster_note"] = "`wrk` is not installed (Benchmarks/run.sh installs it with apt)"
+            else:
+                try:
+                    res["cluster"] = run_cluster(registry, strays, children)
+                except Interrupted:
+                    raise
+                except Exception as e:              # the figures above are still reported
+                    res["cluster_note"] = "the cluster benchmark failed: %s" % e
+                    log("bench: " + res["cluster_note"])
+            if "cluster_note" in res:
+                log("bench: cluster mode not measured: " + res["cluster_note"])
     finally:
         for ch in children:
             ch.stop()
@@ -1737,36 +1976,29 @@ def main():
                     os.kill(p, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-    if CLUSTER_ONLY:                                # a check of the cluster part alone: nothing written
-        print()
-        print(cluster_section(res))
-        print("\n(%.0f s)" % (time.monotonic() - started))
-        return
-    text = report(res, m)
+    # Only a part (SWIFTPM2_BENCH_ONLY): printed, and written only where SWIFTPM2_BENCH_OUT says.
+    out = OUT if (PARTS == ALL_PARTS or "SWIFTPM2_BENCH_OUT" in os.environ) else "-"
+    plots = {}
+    if out != "-":
+        os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+        try:
+            plots = peers.write_plots(res, os.path.dirname(out) or ".")
+        except Exception as e:                      # the tables are still written
+            log("bench: could not draw the charts: %s" % e)
+    secs = time.monotonic() - started
+    m["took"] = "%d min %02d s" % (secs // 60, secs % 60)
+    m["quick"] = (" — **a quick run** (`SWIFTPM2_BENCH_QUICK=1`: fewer repetitions; a smoke test, not for publishing)"
+                  if QUICK else "")
+    if PARTS != ALL_PARTS:
+        m["quick"] += " — only the part(s) %s (`SWIFTPM2_BENCH_ONLY`)" % ", ".join(PARTS)
+    text = report(res, m, plots)
     print()
-    print("machine: %(nproc)s CPUs (%(cpu)s), Linux %(kernel)s, %(date)s, load %(load)s" % m)
-    print("binaries: %s" % BIN)
-    print()
-    print(table(res))
-    print()
-    print(extras(res))
-    print()
-    print(cluster_table(res["cluster"]) if res.get("cluster") else "cluster mode: " + res.get("cluster_note", "?"))
-    if res.get("cluster"):
-        print()
-        print(cluster_details(res["cluster"]))
-        print()
-        print(balance_table(res["cluster"]))
-        print()
-        print(balance_details(res["cluster"]))
-        print()
-        print(cluster_analysis(res["cluster"]))
-    print("\n(%.0f s)" % (time.monotonic() - started))
-    if OUT != "-":
-        os.makedirs(os.path.dirname(OUT) or ".", exist_ok=True)
-        with open(OUT, "w") as f:
+    print(text)
+    print("(%.0f s)" % (time.monotonic() - started))
+    if out != "-":
+        with open(out, "w") as f:
             f.write(text)
-        print("written to %s" % OUT)
+        print("written to %s%s" % (out, " with %s" % ", ".join(sorted(plots.values())) if plots else ""))
 
 
 if __name__ == "__main__":
