@@ -59,3 +59,4 @@ bench: release
 
 clean:
 	$(SWIFT) package clean
+include mk/soak.mk

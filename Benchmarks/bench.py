@@ -19,7 +19,7 @@ folder) and runs this file with the venv's Python. Environment:
   SWIFTPM2_BENCH_OUT   Markdown report to write (default docs/benchmarks.md; "-" = none); the SVG
                        charts (bench-*.svg) go to the same folder
   SWIFTPM2_BENCH_QUICK 1 = fewer repetitions (a smoke test, not for publishing)
-  SWIFTPM2_BENCH_ONLY  comma-separated parts to run (core, peers, cluster); then the report is
+  SWIFTPM2_BENCH_ONLY  comma-separated parts to run (core, peers, cluster, monitoring); then the report is
                        printed, and written only when SWIFTPM2_BENCH_OUT is set
   SWIFTPM2_BENCH_VENV  the venv holding supervisord/circusd (default: the running Python's)
 
@@ -46,13 +46,14 @@ import time
 sys.dont_write_bytecode = True          # no __pycache__ in Benchmarks/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peers                            # noqa: E402  (Benchmarks/peers.py: supervisord, Circus, Node, Oxmgr's scenarios)
+import monitoring                       # noqa: E402  (Benchmarks/monitoring.py: sampling cost, memory recycle time)
 
 BIN = os.path.abspath(os.environ.get("SWIFTPM2_BENCH_BIN", ".build/release"))
 CLI = os.path.join(BIN, "swiftpm2")
 DAEMON = os.path.join(BIN, "swiftpm2d")
 OUT = os.environ.get("SWIFTPM2_BENCH_OUT", "docs/benchmarks.md")
 QUICK = os.environ.get("SWIFTPM2_BENCH_QUICK") == "1"
-ALL_PARTS = ("core", "peers", "cluster")
+ALL_PARTS = ("core", "peers", "cluster", "monitoring")
 PARTS = tuple(x for x in ALL_PARTS if x in os.environ.get("SWIFTPM2_BENCH_ONLY", ",".join(ALL_PARTS)).split(","))
 
 REPS_TRUE = 100 if QUICK else 400       # /bin/true baseline (idle)
@@ -1965,6 +1966,15 @@ def main():
                     log("bench: " + res["cluster_note"])
             if "cluster_note" in res:
                 log("bench: cluster mode not measured: " + res["cluster_note"])
+        if "monitoring" in PARTS:
+            log("bench: monitoring: daemon CPU sampling 200 instances; max_memory_restart recycle time")
+            try:
+                res["monitoring"] = monitoring.run(sys.modules[__name__], registry, strays)
+            except Interrupted:
+                raise
+            except Exception as e:
+                res["monitoring_note"] = "the monitoring benchmark failed: %s" % e
+                log("bench: " + res["monitoring_note"])
     finally:
         for ch in children:
             ch.stop()
@@ -1992,6 +2002,8 @@ def main():
     if PARTS != ALL_PARTS:
         m["quick"] += " — only the part(s) %s (`SWIFTPM2_BENCH_ONLY`)" % ", ".join(PARTS)
     text = report(res, m, plots)
+    if "monitoring" in PARTS:
+        text += monitoring.section(res)
     print()
     print(text)
     print("(%.0f s)" % (time.monotonic() - started))

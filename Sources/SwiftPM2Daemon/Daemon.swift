@@ -72,6 +72,7 @@ public struct Daemon: Sendable {
             listener = try await APIServer.bind(path: home.socketPath, group: group)
             chmod(home.socketPath, 0o600)
         }
+        chmod(home.notifyPath, 0o600)
         home.writePID()
         signalReadyPipe()
         notifier.ready(status: await supervisor.statusLine())

@@ -112,6 +112,9 @@ extension Supervisor {
         guard var app = apps[ref.appID] else { return "app is gone" }
         let spec = app.spec
         var inst = app.instances[ref.index]
+        // Never a second process for one slot: two requests that both waited for a stop
+        // (concurrent restarts) must not both start it again.
+        if inst.pid != nil { return nil }
         inst.timer?.cancel()
         inst.timer = nil
         inst.stopRequested = false

@@ -20,7 +20,7 @@ extension Supervisor {
                 failures.append(error.message)
                 continue
             }
-            for index in app.instances.indices {
+            for index in app.instances.indices where apps[id]?.instances[index].pid == nil {
                 apps[id]?.instances[index].policy.reset()
                 let hadRun = apps[id]?.instances[index].lastExit != nil
                 if let error = launch(InstanceRef(appID: id, index: index), isRestart: hadRun) {

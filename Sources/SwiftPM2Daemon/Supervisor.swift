@@ -127,8 +127,11 @@ public actor Supervisor {
                 processes: inst.pid == nil ? nil : inst.lastSample?.processCount,
                 ipc: inst.pid.flatMap { ipcInfo[$0] })
         }
+        // Environment values may be secrets: the API shows the names only.
+        var shown = app.spec
+        shown.env = shown.env.mapValues { _ in AppInfo.hiddenValue }
         return AppInfo(id: app.id, name: app.spec.name, namespace: app.spec.namespace, mode: app.spec.execMode,
-                       spec: app.spec, instances: instances)
+                       spec: shown, instances: instances)
     }
 
     /// The ids `selector` names, or a 404 that says what exists.

@@ -106,6 +106,11 @@ public struct AppInfo: Codable, Sendable, Equatable {
 }
 
 /// `GET /v1/apps`, and the answer of every action: the apps concerned, as they are now.
+extension AppInfo {
+    /// What the API shows instead of an environment value (`spec.env`): values may be secrets.
+    public static let hiddenValue = "(hidden)"
+}
+
 public struct AppList: Codable, Sendable, Equatable {
     public var apps: [AppInfo]
     /// Non-fatal remarks (keys accepted but without effect here, and the like).

@@ -10,6 +10,8 @@ struct JSONReader {
     private var index = 0
     private var line = 1
     private var lineStart = 0
+    /// The column last computed by `here`: (its line's start, its byte index, the column).
+    private var columnCache: (lineStart: Int, index: Int, column: Int) = (0, 0, 1)
     private var depth = 0
     private(set) var map = SourceMap()
     private var duplicates: [EcosystemIssue] = []
@@ -144,7 +146,7 @@ struct JSONReader {
         }
     }
 
-    private func unclosed(_ what: String, _ opened: SourcePosition, expecting: String) -> EcosystemError {
+    private mutating func unclosed(_ what: String, _ opened: SourcePosition, expecting: String) -> EcosystemError {
         let close = what == "object" ? "}" : "]"
         return EcosystemError(issue(
             at: here, "unexpected end of file: expected \(expecting) in the \(what) opened at \(opened)",
@@ -162,15 +164,24 @@ struct JSONReader {
 
     // MARK: - Positions
 
-    /// The position of the next unread byte.
+    /// The position of the next unread byte. Columns are counted on from the last position
+    /// asked for on the same line, so that a document on one long line (what `swiftpm2 start`
+    /// sends) is read in linear time, not quadratic.
     var here: SourcePosition {
-        var column = 1
-        var i = lineStart
-        while i < index {
-            if bytes[i] & 0xC0 != 0x80 { column += 1 }
-            i += 1
+        mutating get {
+            var column = 1
+            var i = lineStart
+            if columnCache.lineStart == lineStart && columnCache.index <= index {
+                column = columnCache.column
+                i = columnCache.index
+            }
+            while i < index {
+                if bytes[i] & 0xC0 != 0x80 { column += 1 }
+                i += 1
+            }
+            columnCache = (lineStart, index, column)
+            return SourcePosition(line: line, column: column)
         }
-        return SourcePosition(line: line, column: column)
     }
 
     mutating func skipSpace() {
