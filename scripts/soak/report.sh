@@ -142,14 +142,16 @@ after the takeover.
 - Descendants that leave the instance's process group (\`setsid\`) are not stopped (documented in
   docs/ecosystem.md#stopping); they are reaped when they exit.
 
-## Bugs found (open)
+## Bugs found
 
-1. **Quadratic JSON parsing of long lines.** \`JSONReader.here\` (Sources/SwiftPM2Core/Ecosystem/JSONReader.swift)
+Fixed since they were found (commit a344e9a; their tests now assert the fix): 1, 2, 4, 5. Open: 3, 6, 7, 8, 9.
+
+1. (fixed) **Quadratic JSON parsing of long lines.** \`JSONReader.here\` (Sources/SwiftPM2Core/Ecosystem/JSONReader.swift)
    counts the column from the start of the line for every value, so a document on one line — what
    \`swiftpm2 start\` sends the daemon, and minified files — takes time proportional to values × line
    length: 6,001 values (12 kB) take seconds, a 1 MiB body hours of a daemon thread.
    Fix: keep the column of the last position computed on the current line and continue from there.
-2. **Concurrent restarts of one app leak instances.** \`Supervisor.restart\` (Supervisor+Stop.swift)
+2. (fixed) **Concurrent restarts of one app leak instances.** \`Supervisor.restart\` (Supervisor+Stop.swift)
    awaits \`stopAll\`, then launches every instance without checking that another request has not
    launched it meanwhile; each extra launch replaces the tracked pid, and the process it replaced
    keeps running, unknown to the daemon (never stopped, not even by \`kill\`). Repro: 10 parallel
@@ -159,7 +161,7 @@ after the takeover.
 3. **\`out_file\`/\`error_file\` folders are not checked when a file is loaded** (docs/ecosystem.md#paths
    says they must exist): \`validate\` passes, \`start\` exits 1 after adding an errored app. Fix: check
    the folder with the probe (\`checkDirectory\`) in the validator, as for \`cwd\`.
-4. **Environment values are printed** by \`jlist\`, \`list --json\`, \`describe --json\`, \`start --json\` and
+4. (fixed) **Environment values are printed** by \`jlist\`, \`list --json\`, \`describe --json\`, \`start --json\` and
    \`GET /v1/apps\` (the app's \`spec.env\`). Fix: send and print names with values masked (or a
    \`--show-env\` opt-in); \`describe\` already prints names only.
 5. **\`notify.sock\` and \`keeper.sock\` take the daemon's umask** (0777 under umask 000) while
