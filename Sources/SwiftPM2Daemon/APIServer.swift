@@ -29,7 +29,10 @@ struct APIServer: Sendable {
     @Sendable private static func connection(_ channel: any Channel) -> EventLoopFuture<(Connection, PeerCredentials?)> {
         PeerCredentials.of(channel).flatMapThrowing { peer in
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-            return (try Connection(wrappingChannelSynchronously: channel), peer)
+            // Outbound half-closure: finishing the writer shuts our side down once everything
+            // written has been handed to the socket, so a client that reads to the end sees it.
+            return (try Connection(wrappingChannelSynchronously: channel,
+                                   configuration: .init(isOutboundHalfClosureEnabled: true)), peer)
         }
     }
 
@@ -82,8 +85,9 @@ struct APIServer: Sendable {
                     response.afterWrite?()
                     if !keepAlive {
                         // Closing now would drop what NIO has not yet handed to the socket (a
-                        // large answer fills the socket buffer, ~200 KB): let the client read
-                        // it all and close first (it knows Content-Length), at most 10 s.
+                        // large answer fills the socket buffer, ~200 KB): finish (a half-close
+                        // once all is written, so a client reading to the end sees the end),
+                        // then let the client close first, at most 10 s.
                         outbound.finish()
                         let channel = connection.channel
                         let deadline = channel.eventLoop.scheduleTask(in: .seconds(10)) { channel.close(promise: nil) }

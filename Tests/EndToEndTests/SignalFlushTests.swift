@@ -41,8 +41,7 @@ struct LargeAnswerTests {
         try await withTestDaemon { d in
             let big = String(repeating: "v", count: 100_000)
             let eco = try d.write("eco.json", """
-            {"apps":[{"name":"big","script":"/bin/sleep","args":["600"],"instances":2,
-                      "env":{"A":"\(big)","B":"\(big)","C":"\(big)"}}]}
+            {"apps":[{"name":"big","script":"/bin/sh","args":["-c","exec sleep 600","x","\(big)","\(big)","\(big)"],"instances":2}]}
             """)
             #expect(try d.cli(["start", eco]).status == 0)
             for _ in 0..<10 {
