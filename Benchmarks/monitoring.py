@@ -103,7 +103,7 @@ def section(res):
     lines = ["", "## Monitoring", "",
              "| figure | each repetition | median | target | pass |",
              "| --- | --- | --- | --- | --- |",
-             "| daemon CPU while sampling 200 idle instances (1 sample/s), % of one core | %s | %.2f %% | < 1 %% | %s |" % (
+             "| daemon CPU while sampling 200 idle instances (1 sample/s), %% of one core | %s | %.2f %% | < 1 %% | %s |" % (
                  ", ".join("%.2f" % x for x in cpu), statistics.median(cpu), "PASS" if max(cpu) < 1.0 else "**FAIL**"),
              "| crossing `max_memory_restart` (64M, 20 MB/s leak, cluster mode) → replacement ready | %s ms | %.0f ms | ≤ 2000 ms | %s |" % (
                  ", ".join("%.0f" % x for x in rec), statistics.median(rec), "PASS" if rec and max(rec) <= 2000 else "**FAIL**"),
