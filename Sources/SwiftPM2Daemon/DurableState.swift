@@ -57,9 +57,7 @@ func processEnvironment(_ pid: pid_t) -> [String: String] {
 /// The start time of process `pid` (clock ticks since boot), or nil when it does not run
 /// (zombies included).
 func processStartTime(_ pid: pid_t) -> UInt64? {
-    guard let text = readTextFile("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
-    let fields = text[text.index(after: close)...].split(separator: " ")
-    // fields[0] is the state (field 3), so field 22 is fields[19].
-    guard fields.count > 19, fields[0] != "Z", fields[0] != "X" else { return nil }
-    return UInt64(fields[19])
+    guard let text = readTextFile("/proc/\(pid)/stat"),
+          let stat = Array(text.utf8).withUnsafeBytes({ ProcStat.parse($0, pid: pid) }), !stat.isExited else { return nil }
+    return stat.startTime
 }
